@@ -1,0 +1,132 @@
+"""Forbid the built-ins that an exercise asks the learner to write.
+
+    with forbidden("torch.nn.functional.gelu", "torch.Tensor.softmax", "aten._softmax",
+                   by="phase1.activations.gelu"):
+        out = learner_gelu(x)
+
+Three kinds of names:
+- ``torch.*`` (functions, and ``torch.Tensor.*`` methods): caught by a TorchFunctionMode,
+  which sees every public path to a function (``F.softmax``, ``torch.softmax``, ``x.softmax``).
+- ``aten.*`` (operator overloads such as ``aten._softmax``): caught by a TorchDispatchMode,
+  which also sees private paths that skip the public function.
+- ``numpy.*`` (or ``np.*``): the attribute is replaced for the duration of the block, so a
+  call through the module (``np.linalg.inv(a)``) raises.
+
+Calling a forbidden name raises ``ForbiddenCallError``, whose message names the exercise
+and the forbidden function. Run the test's own oracle outside the block.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import Any
+
+
+class ForbiddenCallError(AssertionError):
+    """Raised when learner code calls a built-in that the exercise asks it to implement."""
+
+
+def _message(name: str, by: str) -> str:
+    return (
+        f"{by} must not call {name}: this exercise is to implement it yourself. "
+        "Use more basic operations instead."
+    )
+
+
+def _resolve(dotted: str) -> tuple[Any, str]:
+    """Import the longest importable prefix of a dotted name; return (parent, attribute)."""
+    parts = dotted.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:-1]:
+            obj = getattr(obj, attr)
+        return obj, parts[-1]
+    raise ValueError(f"cannot resolve {dotted!r}")
+
+
+@contextmanager
+def _forbid_numpy(names: list[str], by: str) -> Iterator[None]:
+    saved: list[tuple[Any, str, Any]] = []
+    try:
+        for name in names:
+            full = "numpy." + name.split(".", 1)[1] if name.startswith("np.") else name
+            parent, attr = _resolve(full)
+            original = getattr(parent, attr)
+
+            def refuse(*args: Any, _name: str = name, **kwargs: Any) -> Any:
+                raise ForbiddenCallError(_message(_name, by))
+
+            saved.append((parent, attr, original))
+            setattr(parent, attr, refuse)
+        yield
+    finally:
+        for parent, attr, original in reversed(saved):
+            setattr(parent, attr, original)
+
+
+@contextmanager
+def _forbid_torch(names: list[str], by: str) -> Iterator[None]:
+    from torch.overrides import TorchFunctionMode
+
+    banned: dict[Any, str] = {}
+    for name in names:
+        parent, attr = _resolve(name)
+        banned[getattr(parent, attr)] = name
+
+    class Forbid(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
+            if func in banned:
+                raise ForbiddenCallError(_message(banned[func], by))
+            return func(*args, **(kwargs or {}))
+
+    with Forbid():
+        yield
+
+
+@contextmanager
+def _forbid_aten(names: list[str], by: str) -> Iterator[None]:
+    import torch
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    packets = {getattr(torch.ops.aten, n.split(".", 1)[1]): n for n in names}
+
+    class Forbid(TorchDispatchMode):
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
+            name = packets.get(func.overloadpacket)
+            if name is not None:
+                raise ForbiddenCallError(_message(name, by))
+            return func(*args, **(kwargs or {}))
+
+    with Forbid():
+        yield
+
+
+@contextmanager
+def forbidden(*names: str, by: str) -> Iterator[None]:
+    """Make the named functions raise ForbiddenCallError inside the block.
+
+    Args:
+        names: dotted names, e.g. "torch.softmax", "torch.Tensor.softmax", "aten._softmax",
+            "numpy.linalg.inv".
+        by: the exercise being graded, e.g. "phase0.linalg.inverse"; shown in the message.
+    """
+    groups: dict[str, list[str]] = {"torch": [], "aten": [], "numpy": []}
+    for name in names:
+        head = name.split(".", 1)[0]
+        key = "numpy" if head in ("numpy", "np") else head
+        if key not in groups:
+            raise ValueError(f"forbidden(): {name!r} is not a torch.*, aten.* or numpy.* name")
+        groups[key].append(name)
+    with ExitStack() as stack:
+        if groups["numpy"]:
+            stack.enter_context(_forbid_numpy(groups["numpy"], by))
+        if groups["torch"]:
+            stack.enter_context(_forbid_torch(groups["torch"], by))
+        if groups["aten"]:
+            stack.enter_context(_forbid_aten(groups["aten"], by))
+        yield

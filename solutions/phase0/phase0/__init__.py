@@ -1,0 +1,1 @@
+"""Phase 0: Foundations. Math, autograd and classical machine learning in NumPy and Python."""

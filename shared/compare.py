@@ -67,7 +67,9 @@ def assert_close(
     check_dtype: bool = False,
     equal_nan: bool = False,
 ) -> None:
-    """Assert that `got` is elementwise close to `expected`: |got - expected| <= atol + rtol*|expected|.
+    """Assert that `got` is elementwise close to `expected`.
+
+    Elementwise, |got - expected| <= atol + rtol * |expected|.
 
     Args:
         got: the learner's value.

@@ -1,0 +1,307 @@
+"""The `grade` command.
+
+    grade                         the dashboard (also `grade dashboard`)
+    grade list                    phases and modules with titles
+    grade phase-0 [MODULE ...]    grade a phase (`phase-0`, `phase0` and `0` are the same)
+    grade hint phase-0 MODULE     the next hint you have not seen
+    grade watch phase-0 [MODULE]  re-grade on every save
+    grade check                   the maintainer's gate: solutions pass, stubs fail cleanly
+
+Exit codes: 0 every selected test passed, 1 some failed, 2 bad usage, 130 interrupted.
+Nothing here imports torch: the dashboard is instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from typer.core import TyperGroup
+
+from grader import dashboard
+from grader.manifest import (
+    Phase,
+    UsageError,
+    find_phase,
+    load_phases,
+    parse_phase_number,
+    unknown_name_message,
+)
+from grader.paths import Target, find_root, state_dir
+from grader.progress import ProgressStore
+from grader.report import json_document, one_line, print_run, print_summary
+from grader.results import ModuleResult
+from grader.runner import Job, RunOptions, default_jobs, run_jobs
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class PhaseAwareGroup(TyperGroup):
+    """Lets `grade phase-3 ...` (or `phase3`, `3`) stand for `grade run phase-3 ...`."""
+
+    def resolve_command(self, ctx, args):  # noqa: ANN001, ANN201 (click's signature)
+        if args and not args[0].startswith("-") and self.get_command(ctx, args[0]) is None:
+            if parse_phase_number(args[0]) is not None:
+                return "run", self.get_command(ctx, "run"), args
+            commands = sorted(c for c in self.list_commands(ctx) if c != "run")
+            try:
+                phases = [p.key for p in load_phases(find_root())]
+            except (UsageError, ValueError):
+                phases = []
+            _fail_usage(unknown_name_message("command or phase", args[0], commands + phases))
+        return super().resolve_command(ctx, args)
+
+
+app = typer.Typer(cls=PhaseAwareGroup, add_completion=False, no_args_is_help=False,
+                  rich_markup_mode=None,
+                  help="Tensor to Intelligence's autograder. `grade` alone shows your progress; "
+                  "`grade phase-0 [MODULE ...]` grades a phase (also `phase0` or `0`), with "
+                  "--solutions, --from DIR, --json and -v (see `grade run --help`).")
+
+
+def _fail_usage(message: str) -> None:
+    Console(stderr=True).print(Text(message, style="red"))
+    # SystemExit rather than typer.Exit: this also runs while resolving the command name.
+    raise SystemExit(EXIT_USAGE)
+
+
+def _phases(root: Path) -> list[Phase]:
+    try:
+        return load_phases(root)
+    except ValueError as e:
+        _fail_usage(str(e))
+        raise AssertionError from e  # unreachable
+
+
+def _root() -> Path:
+    try:
+        return find_root()
+    except UsageError as e:
+        _fail_usage(str(e))
+        raise AssertionError from e
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand is None:
+        show_dashboard()
+
+
+@app.command("dashboard")
+def show_dashboard() -> None:
+    """Every phase and module, with your stored progress."""
+    root = _root()
+    store = ProgressStore(state_dir(root))
+    dashboard.show(Console(), _phases(root), store)
+    if store.warning:
+        store.save()
+
+
+@app.command("list")
+def list_modules() -> None:
+    """Phases and modules, with titles, in the order to do them."""
+    console = Console()
+    for phase in _phases(_root()):
+        table = Table(title=f"{phase.key} · {phase.title}", title_justify="left",
+                      show_header=False)
+        table.add_column("module", style="bold")
+        table.add_column("title")
+        for m in phase.modules:
+            table.add_row(m.name, m.title)
+        console.print(table)
+
+
+def _target(root: Path, solutions: bool, source: Path | None) -> Target:
+    if solutions and source is not None:
+        _fail_usage("Choose one of --solutions and --from DIR.")
+    if source is not None:
+        if not source.is_dir():
+            _fail_usage(f"--from {source}: no such folder.")
+        return Target("from", root, source.resolve())
+    return Target("solutions" if solutions else "learner", root)
+
+
+def _select(phase: Phase, modules: list[str]) -> list[Job]:
+    try:
+        chosen = [phase.module(name) for name in modules] if modules else list(phase.modules)
+    except UsageError as e:
+        _fail_usage(str(e))
+        raise AssertionError from e
+    return [Job(phase, m) for m in chosen]
+
+
+def grade_modules(root: Path, target: Target, phase: Phase, modules: list[str], *,
+                  as_json: bool, verbose: bool, options: RunOptions) -> int:
+    """Grade, report and (for the learner's own code) store progress. Returns the exit code."""
+    out = Console(stderr=as_json, highlight=False)
+    err = Console(stderr=True, highlight=False)
+    store = ProgressStore(state_dir(root)) if target.kind == "learner" else None
+    if store is not None and store.warning:
+        err.print(Text(store.warning, style="yellow"))
+    jobs = _select(phase, modules)
+    err.print(Text(f"Grading {phase.key} ({target.label}): {len(jobs)} module(s)...",
+                   style="dim"))
+    finished: list[ModuleResult] = []
+
+    def on_result(result: ModuleResult) -> None:
+        finished.append(result)
+        err.print(one_line(result))
+        if store is not None:
+            store.record(phase.key, result.module, result.to_store())
+            store.save()
+
+    interrupted = False
+    try:
+        run_jobs(target, jobs, options, on_result)
+    except KeyboardInterrupt:
+        interrupted = True
+    order = {job.module.name: i for i, job in enumerate(jobs)}
+    results = sorted(finished, key=lambda r: order[r.module])
+    if as_json:
+        print(json_document(target.label, [(phase, results)], interrupted))
+    else:
+        print_run(out, phase, results, target.label, verbose)
+        if not interrupted:
+            print_summary(out, phase, results)
+    if interrupted:
+        err.print(Text(f"Interrupted: {len(results)} finished module(s) kept.", style="yellow"))
+        return EXIT_INTERRUPTED
+    return EXIT_OK if all(r.status == "passed" for r in results) else EXIT_FAILED
+
+
+@app.command("run", hidden=True)
+def run(
+    phase: Annotated[str, typer.Argument(help="phase-N, phaseN or N")],
+    modules: Annotated[list[str] | None, typer.Argument(help="modules (default: all)")] = None,
+    solutions: Annotated[bool, typer.Option("--solutions", help="grade the reference")] = False,
+    source: Annotated[Path | None, typer.Option("--from", help="grade a submission folder")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON document on stdout")] = False,
+    verbose: Annotated[bool, typer.Option("-v", "--verbose", help="every failure")] = False,
+    jobs: Annotated[int, typer.Option(help="modules graded at once")] = 0,
+    timeout: Annotated[float, typer.Option(help="seconds per test (0: manifest)")] = 0,
+    wall_limit: Annotated[float, typer.Option(help="seconds per module (0: manifest)")] = 0,
+) -> None:
+    """Grade a phase, or some of its modules."""
+    root = _root()
+    try:
+        the_phase = find_phase(_phases(root), phase)
+        target = _target(root, solutions, source)
+        target.package_parent(the_phase)  # a bad --from layout is a usage error
+    except UsageError as e:
+        _fail_usage(str(e))
+        return
+    options = RunOptions(jobs=jobs or default_jobs(), test_timeout=timeout or None,
+                         wall_limit=wall_limit or None)
+    raise typer.Exit(grade_modules(root, target, the_phase, modules or [], as_json=as_json,
+                                   verbose=verbose, options=options))
+
+
+@app.command("hint")
+def hint(phase: str, module: str) -> None:
+    """Show the next hint for a module that you have not seen yet."""
+    root = _root()
+    try:
+        the_phase = find_phase(_phases(root), phase)
+        the_module = the_phase.module(module)
+    except UsageError as e:
+        _fail_usage(str(e))
+        return
+    store = ProgressStore(state_dir(root))
+    hints = the_module.hints
+    console = Console()
+    if not hints:
+        console.print(f"{module} has no hints. Read its docstring and the public tests.")
+        return
+    seen = store.hints_seen(the_phase.key, module)
+    if seen >= len(hints):
+        console.print(f"You have seen all {len(hints)} hints for {module}:")
+        for i, h in enumerate(hints, 1):
+            console.print(f"  {i}. {h}")
+        return
+    console.print(Text(f"Hint {seen + 1} of {len(hints)} for {the_phase.key} {module}:",
+                       style="bold"))
+    console.print(hints[seen])
+    store.see_hint(the_phase.key, module, seen + 1)
+    store.save()
+
+
+@app.command("watch")
+def watch(
+    phase: str,
+    modules: Annotated[list[str] | None, typer.Argument()] = None,
+    poll: Annotated[bool, typer.Option(help="poll instead of file events")] = False,
+) -> None:
+    """Re-grade every time you save one of the phase's files."""
+    from grader.watch import watch as watch_loop
+
+    root = _root()
+    try:
+        the_phase = find_phase(_phases(root), phase)
+    except UsageError as e:
+        _fail_usage(str(e))
+        return
+    names = [j.module.name for j in _select(the_phase, modules or [])]
+    target = Target("learner", root)
+    options = RunOptions(jobs=default_jobs())
+
+    def grade(selected: list[str]) -> None:
+        grade_modules(root, target, the_phase, selected, as_json=False, verbose=False,
+                      options=options)
+
+    try:
+        watch_loop(target.package_parent(the_phase) / the_phase.package, names, grade,
+                   poll=poll, notify=lambda m: Console(stderr=True).print(Text(m, style="dim")))
+    except KeyboardInterrupt:
+        raise typer.Exit(EXIT_OK) from None
+
+
+@app.command("check")
+def check(
+    phase: Annotated[list[str] | None, typer.Argument(help="phases (default: all)")] = None,
+    jobs: Annotated[int, typer.Option(help="modules graded at once")] = 0,
+) -> None:
+    """The maintainer's gate: every solution passes, every stub fails cleanly, APIs match."""
+    from grader.check import run_check
+
+    root = _root()
+    phases = _phases(root)
+    try:
+        selected = [find_phase(phases, p) for p in phase] if phase else phases
+    except UsageError as e:
+        _fail_usage(str(e))
+        return
+    err = Console(stderr=True, highlight=False)
+
+    def on_result(kind: str, result: ModuleResult) -> None:
+        err.print(Text(f"[{'solution' if kind == 'solutions' else 'stub'}]") + one_line(result))
+
+    violations = run_check(root, selected, RunOptions(jobs=jobs or default_jobs()), on_result)
+    console = Console(highlight=False)
+    n_modules = sum(len(p.modules) for p in selected)
+    if not violations:
+        console.print(Text(f"grade check: all {n_modules} modules of {len(selected)} phase(s) "
+                           "pass every check.", style="bold green"))
+        return
+    table = Table(title=f"grade check: {len(violations)} violation(s)", title_justify="left")
+    for col in ("phase", "module", "check", "detail"):
+        table.add_column(col, overflow="fold")
+    for v in violations:
+        table.add_row(v.phase, v.module, v.check, v.detail)
+    console.print(table)
+    raise typer.Exit(EXIT_FAILED)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(EXIT_INTERRUPTED)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""Where things are: the repository root, the state folder, and what each target grades.
+
+A *target* is the code under test: the learner's stubs in `phases/` (the default), the
+reference `solutions/`, or a submission folder given with `--from DIR`. The tests always come
+from this repository's `phases/phaseN/tests`; a target only decides which folder provides the
+import package `phaseN` (it is put first on the child's PYTHONPATH).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.manifest import Phase, UsageError
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The repository root: $TTI_ROOT, else the nearest parent of the working directory with
+    `phases/` and `grader/`, else the checkout this grader was installed from."""
+    env = os.environ.get("TTI_ROOT")
+    if env:
+        return Path(env).resolve()
+    here = (start or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        if (d / "phases").is_dir() and (d / "grader").is_dir():
+            return d
+    installed = Path(__file__).resolve().parents[1]
+    if (installed / "phases").is_dir():
+        return installed
+    raise UsageError("Cannot find the Tensor to Intelligence repository: run `grade` inside "
+                     "your checkout, or set TTI_ROOT to it.")
+
+
+def state_dir(root: Path) -> Path:
+    """The git-ignored folder where progress and hints are kept."""
+    return root / ".tti"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to grade. `kind` is "learner", "solutions" or "from"; `source` is DIR for "from"."""
+
+    kind: str
+    root: Path
+    source: Path | None = None
+
+    @property
+    def label(self) -> str:
+        return str(self.source) if self.kind == "from" else self.kind
+
+    def package_parent(self, phase: Phase) -> Path:
+        """The folder that contains the import package `phaseN` for this target."""
+        pkg = phase.package
+        if self.kind == "learner":
+            return phase.directory
+        if self.kind == "solutions":
+            return self.root / "solutions" / pkg
+        assert self.source is not None
+        for candidate in (self.source / "phases" / pkg, self.source / pkg,
+                          self.source / "solutions" / pkg):
+            if (candidate / pkg).is_dir():
+                return candidate
+        raise UsageError(
+            f"{self.source} has no {pkg} package: expected {self.source}/phases/{pkg}/{pkg}/ "
+            f"(a repository root) or {self.source}/{pkg}/{pkg}/ (a folder laid out like phases/)."
+        )
+
+    def module_file(self, phase: Phase, module: str) -> Path:
+        return self.package_parent(phase) / phase.package / f"{module}.py"
+
+
+def test_files(phase: Phase, module: str) -> tuple[Path, Path]:
+    """The public and hidden test files of a module (the hidden one may be absent in a release)."""
+    tests = phase.directory / "tests"
+    return tests / f"test_{module}.py", tests / "hidden" / f"test_{module}.py"

@@ -90,11 +90,12 @@ def describe_exit(returncode: int | None) -> str:
 
 def summarize(phase: str, module: str, events: list[dict[str, Any]], *, ended: str,
               returncode: int | None, duration: float, hidden_ran: bool,
-              wall_limit: float, output_tail: str = "") -> ModuleResult:
+              wall_limit: float, crash_site: str | None = None) -> ModuleResult:
     """Build a module's verdict.
 
     ended: "finished" (the child ran to the end), "crashed" (it died early) or "wall_limit"
     (the grader killed it after the module's wall limit).
+    crash_site: where a crash happened in the learner's code ("adder.py:3"), if known.
     """
     tests = [TestResult(name=e["name"], hidden=e["hidden"], outcome=e["outcome"],
                         message=e.get("message"), location=e.get("location"),
@@ -126,9 +127,8 @@ def summarize(phase: str, module: str, events: list[dict[str, Any]], *, ended: s
     if ended == "crashed" or not any(e["event"] == "finish" for e in events):
         result.status = "crashed"
         during = f" during {running_name}" if running_name else ""
-        tail = output_tail.strip().splitlines()[-1:] if output_tail.strip() else []
-        last = f"; last output: {tail[0][:200]}" if tail else ""
-        result.reason = f"the test process died{during} ({describe_exit(returncode)}){last}"
+        site = f" in {crash_site}" if crash_site else ""
+        result.reason = f"the test process died{during} ({describe_exit(returncode)}){site}"
         result.total += 1 if running_name else 0
         return result
     timeouts = [t for t in ran if t.timeout]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -110,14 +111,23 @@ def _read_events(path: Path) -> list[dict[str, Any]]:
     return events
 
 
-def _tail(path: Path) -> str:
+_FRAME = re.compile(r'File "([^"]+)", line (\d+)')
+
+
+def crash_site(output: Path, package_dir: Path) -> str | None:
+    """The learner's file:line in the traceback that faulthandler prints when a child dies
+    of a fatal signal (most recent call first), read from the end of the child's output."""
     try:
-        with open(path, "rb") as f:
+        with open(output, "rb") as f:
             f.seek(0, os.SEEK_END)
             f.seek(max(0, f.tell() - OUTPUT_TAIL_BYTES))
-            return f.read().decode("utf-8", errors="replace")
+            tail = f.read().decode("utf-8", errors="replace")
     except OSError:
-        return ""
+        return None
+    for path, line in _FRAME.findall(tail):
+        if Path(path).resolve().is_relative_to(package_dir.resolve()):
+            return f"{Path(path).name}:{line}"
+    return None
 
 
 def run_module(target: Target, phase: Phase, module: Module, options: RunOptions,
@@ -154,7 +164,8 @@ def run_module(target: Target, phase: Phase, module: Module, options: RunOptions
         return summarize(phase.key, module.name, events, ended=ended,
                          returncode=proc.returncode, duration=time.monotonic() - start,
                          hidden_ran=hidden_ran, wall_limit=wall_limit,
-                         output_tail=_tail(output_path) if ended == "crashed" else "")
+                         crash_site=crash_site(output_path, Path(env["TTI_PACKAGE_DIR"]))
+                         if ended == "crashed" else None)
 
 
 def run_jobs(target: Target, jobs: Iterable[Job], options: RunOptions,

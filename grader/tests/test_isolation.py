@@ -63,7 +63,8 @@ def test_flood_of_output_is_graded_normally(toy) -> None:
 def test_wall_limit_stops_a_module_that_ignores_the_test_timeout(toy) -> None:
     # time.sleep in a loop is interruptible, so pytest-timeout would stop it; a large
     # per-test timeout leaves only the module's wall limit to do it.
-    code = "import time\n\ndef add(a: int, b: int) -> int:\n    while True:\n        time.sleep(0.1)\n"
+    code = ("import time\n\ndef add(a: int, b: int) -> int:\n"
+            "    while True:\n        time.sleep(0.1)\n")
     sub = toy.submission(adder=code)
     returncode, doc = toy.grade_json("phase-5", "--from", str(sub), "--timeout", "100",
                                      "--wall-limit", "4")

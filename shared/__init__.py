@@ -10,11 +10,13 @@ Nothing here imports torch at import time.
 """
 
 from shared.compare import assert_close, assert_equal, describe, to_numpy
+from shared.data import DataNotFoundError
 from shared.forbid import ForbiddenCallError, forbidden
 from shared.gradcheck import assert_gradcheck, assert_grads_match
 from shared.seeding import rng, seed_everything
 
 __all__ = [
+    "DataNotFoundError",
     "ForbiddenCallError",
     "assert_close",
     "assert_equal",

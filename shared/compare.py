@@ -32,7 +32,7 @@ def _is_tensor(x: Any) -> bool:
 def to_numpy(x: Any) -> np.ndarray:
     """Convert a tensor, array, number or nested list to a NumPy array (no copy of meaning)."""
     if _is_tensor(x):
-        x = x.detach().cpu()
+        x = x.detach().cpu().resolve_conj().resolve_neg()  # numpy() refuses lazy conj/neg views
         if str(x.dtype) == "torch.bfloat16":
             x = x.float()
         return x.numpy()
@@ -74,7 +74,7 @@ def assert_close(
     Args:
         got: the learner's value.
         expected: the oracle's value.
-        rtol, atol: tolerances; by default torch.testing's for the expected dtype.
+        rtol, atol: tolerances; by default torch.testing's, the looser of the two dtypes'.
         what: what was checked, e.g. "softmax(x, axis=1) for x of shape (4, 7)".
         oracle: where the expectation came from, e.g. "torch.softmax in float64".
         hint: a likely cause to suggest when the check fails.
@@ -107,7 +107,11 @@ def assert_close(
         fail(f"Could not compare {describe(got)} with {describe(expected)} as numbers.")
     if e.dtype.kind in "biu" and g.dtype.kind in "biu" and rtol is None and atol is None:
         rtol, atol = 0.0, 0.0
-    default_rtol, default_atol = DEFAULT_TOLERANCES.get(_dtype_name(expected), (1e-7, 1e-7))
+    # Like torch.testing: the looser of the two dtypes' tolerances, so a float32 result can be
+    # checked against a float64 oracle (or a Python float) with float32's tolerances.
+    known = [DEFAULT_TOLERANCES[d] for d in (_dtype_name(got), _dtype_name(expected))
+             if d in DEFAULT_TOLERANCES] or [(1e-7, 1e-7)]
+    default_rtol, default_atol = max(t[0] for t in known), max(t[1] for t in known)
     rtol = default_rtol if rtol is None else rtol
     atol = default_atol if atol is None else atol
 
@@ -117,10 +121,12 @@ def assert_close(
         return
     both_nan = np.isnan(g64) & np.isnan(e64) if equal_nan else np.zeros(g64.shape, bool)
     same_inf = np.isinf(e64) & (g64 == e64)
-    err = np.abs(g64 - e64)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf - inf is handled just below
+        err = np.abs(g64 - e64)
     err = np.where(both_nan | same_inf, 0.0, err)
     err = np.where(np.isnan(err), np.inf, err)
-    bad = err > atol + rtol * np.abs(np.where(np.isinf(e64), 0.0, e64))
+    # A NaN expectation must not make the bound NaN (x > NaN is False: everything would pass).
+    bad = err > atol + rtol * np.abs(np.where(np.isfinite(e64), e64, 0.0))
     if not bad.any():
         return
 
@@ -134,6 +140,8 @@ def assert_close(
         f"expected {e64[idx].item()!r}, got {g64[idx].item()!r}.",
         f"Tolerance: atol={atol:g}, rtol={rtol:g} (compared as {describe(got)}).",
     ]
+    if (bad & np.isnan(g64) & np.isnan(e64)).any():
+        details.append("Both have NaN at the same place; NaN != NaN unless equal_nan=True.")
     if np.isnan(g64).any() and not np.isnan(e64).any():
         details.append("Your result contains NaN where the expected value is finite.")
     elif np.isinf(g64).any() and not np.isinf(e64).any():

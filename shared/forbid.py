@@ -44,9 +44,11 @@ def _resolve(dotted: str) -> tuple[Any, str]:
         except ImportError:
             continue
         for attr in parts[cut:-1]:
-            obj = getattr(obj, attr)
+            obj = getattr(obj, attr, None)
+        if obj is None or not hasattr(obj, parts[-1]):
+            break
         return obj, parts[-1]
-    raise ValueError(f"cannot resolve {dotted!r}")
+    raise ValueError(f"forbidden(): cannot resolve {dotted!r}: no such function")
 
 
 @contextmanager
@@ -93,11 +95,20 @@ def _forbid_aten(names: list[str], by: str) -> Iterator[None]:
     import torch
     from torch.utils._python_dispatch import TorchDispatchMode
 
-    packets = {getattr(torch.ops.aten, n.split(".", 1)[1]): n for n in names}
+    # "aten._softmax" bans every overload of the op; "aten._softmax.default" only that one.
+    banned: dict[Any, str] = {}
+    for name in names:
+        obj: Any = torch.ops.aten
+        try:
+            for part in name.split(".")[1:]:
+                obj = getattr(obj, part)
+        except (AttributeError, RuntimeError) as err:
+            raise ValueError(f"forbidden(): no aten operator {name!r}") from err
+        banned[obj] = name
 
     class Forbid(TorchDispatchMode):
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
-            name = packets.get(func.overloadpacket)
+            name = banned.get(func, banned.get(func.overloadpacket))
             if name is not None:
                 raise ForbiddenCallError(_message(name, by))
             return func(*args, **(kwargs or {}))
@@ -111,12 +122,15 @@ def forbidden(*names: str, by: str) -> Iterator[None]:
     """Make the named functions raise ForbiddenCallError inside the block.
 
     Args:
-        names: dotted names, e.g. "torch.softmax", "torch.Tensor.softmax", "aten._softmax",
-            "numpy.linalg.inv".
+        names: dotted names, e.g. "torch.softmax", "torch.Tensor.softmax", "aten._softmax"
+            (or "torch.ops.aten._softmax"; "aten._softmax.default" for one overload),
+            "numpy.linalg.inv". An unknown name raises ValueError.
         by: the exercise being graded, e.g. "phase0.linalg.inverse"; shown in the message.
     """
     groups: dict[str, list[str]] = {"torch": [], "aten": [], "numpy": []}
     for name in names:
+        if name.startswith("torch.ops.aten."):  # the dispatcher's name, not a torch function
+            name = name.removeprefix("torch.ops.")
         head = name.split(".", 1)[0]
         key = "numpy" if head in ("numpy", "np") else head
         if key not in groups:

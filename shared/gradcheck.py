@@ -30,15 +30,20 @@ def _outputs(result: Any) -> list[Any]:
 
     if isinstance(result, torch.Tensor):
         return [result]
-    return [r for r in result if isinstance(r, torch.Tensor) and r.requires_grad]
+    # Differentiable outputs by dtype, not by requires_grad: under no_grad (finite differences)
+    # no output requires grad.
+    return [r for r in result
+            if isinstance(r, torch.Tensor) and (r.is_floating_point() or r.is_complex())]
 
 
 def _central_difference_vjp(f: Callable[[Any], Any], x: Any, v: Any, eps: float) -> Any:
     """v . df/dx_j for every element j of x, by central differences."""
     import torch
 
-    grad = torch.zeros_like(x)
-    flat, gflat = x.clone().reshape(-1), grad.reshape(-1)
+    # Contiguous copies, so that reshape gives views: writes through them must land.
+    flat = x.detach().contiguous().clone().view(-1)
+    gflat = torch.zeros(flat.numel(), dtype=x.dtype)
+    grad = gflat.view(x.shape)
     with torch.no_grad():
         for j in range(flat.numel()):
             orig = flat[j].item()
@@ -107,9 +112,13 @@ def assert_grads_match(got_fn: Callable[..., Any], ref_fn: Callable[..., Any],
     got_out, ref_out = got_fn(*got_in), ref_fn(*ref_in)
     assert_close(got_out, ref_out, rtol=rtol, atol=atol, what=f"{what}: the forward output",
                  oracle=oracle)
+    if not (isinstance(got_out, torch.Tensor) and got_out.requires_grad):
+        raise AssertionError(f"{what}: the output does not require grad, so no gradient can "
+                             "flow back. Was it detached, computed under torch.no_grad(), or "
+                             "built with .item()/.numpy()?")
     gen = torch.Generator().manual_seed(seed)
     upstream = torch.randn(ref_out.shape, dtype=ref_out.dtype, generator=gen)
-    got_out.backward(upstream)
+    got_out.backward(upstream.to(got_out.dtype))
     ref_out.backward(upstream)
     for i, (g, r) in enumerate(zip(got_in, ref_in, strict=True)):
         if not (isinstance(r, torch.Tensor) and r.requires_grad):

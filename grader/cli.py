@@ -167,7 +167,7 @@ def grade_modules(root: Path, target: Target, phase: Phase, modules: list[str], 
     else:
         print_run(out, phase, results, target.label, verbose)
         if not interrupted:
-            print_summary(out, phase, results)
+            print_summary(out, phase, results, show_next=target.kind == "learner")
     if interrupted:
         err.print(Text(f"Interrupted: {len(results)} finished module(s) kept.", style="yellow"))
         return EXIT_INTERRUPTED

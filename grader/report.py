@@ -84,7 +84,8 @@ def print_run(console: Console, phase: Phase, results: list[ModuleResult], targe
             "tests ran). Your instructor's grading runs them all.", style="cyan"))
 
 
-def print_summary(console: Console, phase: Phase, results: list[ModuleResult]) -> None:
+def print_summary(console: Console, phase: Phase, results: list[ModuleResult],
+                  show_next: bool = True) -> None:
     passed = sum(r.status == "passed" for r in results)
     complete = all(r.status == "passed" and r.hidden_ran for r in results)
     if results and complete:
@@ -92,7 +93,7 @@ def print_summary(console: Console, phase: Phase, results: list[ModuleResult]) -
         return
     console.print(Text(f"\n{passed} of {len(results)} modules passed.", style="bold"))
     todo = next((r for r in results if r.status != "passed"), None)
-    if todo is not None:
+    if todo is not None and show_next:
         path = phase.directory / phase.package / f"{todo.module}.py"
         try:
             path = path.relative_to(Path.cwd())

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from grader.manifest import find_phase, load_phases
-from grader.paths import find_root, test_files
+from grader.paths import find_root, module_test_files
 
 
 def _time(cmd: list[str], env: dict[str, str], cwd: Path) -> float:
@@ -42,7 +42,7 @@ def main() -> None:
     env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
     grade_cmd = [sys.executable, "-m", "grader.cli", phase.key, args.module, "--solutions",
                  "--jobs", "1"]
-    files = [str(f) for f in test_files(phase, args.module) if f.is_file()]
+    files = [str(f) for f in module_test_files(phase, args.module) if f.is_file()]
     bare_env = dict(env, PYTHONPATH=str(root / "solutions" / phase.package))
     bare_cmd = [sys.executable, "-m", "pytest", *files, "-q", "-p", "no:cacheprovider",
                 "--import-mode=importlib"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from grader.apicheck import compare
 from grader.manifest import Phase
-from grader.paths import Target, test_files
+from grader.paths import Target, module_test_files
 from grader.results import ModuleResult
 from grader.runner import Job, RunOptions, run_jobs
 
@@ -37,7 +37,7 @@ def layout_violations(root: Path, phase: Phase) -> list[Violation]:
     for name in sorted({n for n in names if names.count(n) > 1}):
         out.append(Violation(phase.key, name, "manifest", "module listed more than once"))
     for m in phase.modules:
-        public, hidden = test_files(phase, m.name)
+        public, hidden = module_test_files(phase, m.name)
         expected = {"stub": stub_dir / f"{m.name}.py", "solution": sol_dir / f"{m.name}.py",
                     "public tests": public, "hidden tests": hidden}
         for what, path in expected.items():

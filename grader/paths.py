@@ -8,8 +8,12 @@ import package `phaseN` (it is put first on the child's PYTHONPATH).
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from grader.manifest import Phase, UsageError
@@ -60,7 +64,8 @@ class Target:
         for candidate in (self.source / "phases" / pkg, self.source / pkg,
                           self.source / "solutions" / pkg):
             if (candidate / pkg).is_dir():
-                return candidate
+                modules = tuple(m.name for m in phase.modules)
+                return stage_submission(candidate / pkg, phase.directory / pkg, modules)
         raise UsageError(
             f"{self.source} has no {pkg} package: expected {self.source}/phases/{pkg}/{pkg}/ "
             f"(a repository root) or {self.source}/{pkg}/{pkg}/ (a folder laid out like phases/)."
@@ -70,7 +75,26 @@ class Target:
         return self.package_parent(phase) / phase.package / f"{module}.py"
 
 
-def test_files(phase: Phase, module: str) -> tuple[Path, Path]:
+@cache
+def stage_submission(submitted: Path, instructor: Path, modules: tuple[str, ...]) -> Path:
+    """A copy of the instructor's package with only the learner's module files laid over it.
+
+    As otter-grader replaces a submission's tests, a submission contributes nothing but its
+    module files: its `__init__.py`, tests, `shared/` or grader never run. Returns the folder
+    that holds the staged package; it is removed when the grader exits.
+    """
+    staging = Path(tempfile.mkdtemp(prefix="tti-submission-"))
+    atexit.register(shutil.rmtree, staging, ignore_errors=True)
+    package = staging / instructor.name
+    shutil.copytree(instructor, package, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in modules:
+        learner_file = submitted / f"{name}.py"
+        if learner_file.is_file():
+            shutil.copy2(learner_file, package / learner_file.name)
+    return staging
+
+
+def module_test_files(phase: Phase, module: str) -> tuple[Path, Path]:
     """The public and hidden test files of a module (the hidden one may be absent in a release)."""
     tests = phase.directory / "tests"
     return tests / f"test_{module}.py", tests / "hidden" / f"test_{module}.py"

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.manifest import Module, Phase
-from grader.paths import Target, test_files
+from grader.paths import Target, module_test_files
 from grader.results import ModuleResult, summarize
 
 OUTPUT_TAIL_BYTES = 4000
@@ -88,7 +88,7 @@ def child_env(target: Target, phase: Phase, module: Module, events: Path,
 def pytest_command(target: Target, phase: Phase, module: Module,
                    test_timeout: float) -> tuple[list[str], bool]:
     """The child's command line, and whether the hidden tests are part of it."""
-    public, hidden = test_files(phase, module.name)
+    public, hidden = module_test_files(phase, module.name)
     files = [str(public)] + ([str(hidden)] if hidden.is_file() else [])
     cmd = [sys.executable, "-m", "pytest", *files, "-q", "--no-header", "-p", "no:cacheprovider",
            "--import-mode=importlib", "-p", "grader.pytest_plugin",

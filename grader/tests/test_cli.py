@@ -153,3 +153,19 @@ def test_ctrl_c_stops_cleanly_and_keeps_finished_results(toy) -> None:
     leftover = subprocess.run(["pgrep", "-f", str(toy.root / "phases/phase5/tests")],
                               capture_output=True, text=True)
     assert leftover.stdout.strip() == "", "a child process outlived Ctrl-C"
+
+
+def test_submission_contributes_only_its_module_files(toy) -> None:
+    # The submission's own __init__.py and tests must never run: the tests, the package's
+    # other files, shared/ and the grader come from the instructor's tree.
+    sub = toy.submission()
+    (sub / "phase5" / "phase5" / "__init__.py").write_text("raise SystemExit('cheating')\n")
+    tests = sub / "phase5" / "tests"
+    tests.mkdir()
+    (tests / "test_adder.py").write_text("def test_always_passes():\n    pass\n")
+    (sub / "phase5" / "phase5" / "other.py").unlink()  # an unfinished module: the stub is used
+    returncode, doc = toy.grade_json("phase-5", "--from", str(sub))
+    assert toy.module_entry(doc, "adder")["status"] == "passed"
+    assert toy.module_entry(doc, "adder")["total"] == 3
+    assert toy.module_entry(doc, "other")["status"] == "not_started"
+    assert returncode == 1

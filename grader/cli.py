@@ -13,7 +13,9 @@ Nothing here imports torch: the dashboard is instant.
 
 from __future__ import annotations
 
+import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -136,8 +138,10 @@ def _select(phase: Phase, modules: list[str]) -> list[Job]:
 
 
 def grade_modules(root: Path, target: Target, phase: Phase, modules: list[str], *,
-                  as_json: bool, verbose: bool, options: RunOptions) -> int:
+                  as_json: bool, verbose: bool, options: RunOptions,
+                  export: tuple[str, Path] | None = None) -> int:
     """Grade, report and (for the learner's own code) store progress. Returns the exit code."""
+    started = time.monotonic()
     out = Console(stderr=as_json, highlight=False)
     err = Console(stderr=True, highlight=False)
     store = ProgressStore(state_dir(root)) if target.kind == "learner" else None
@@ -171,7 +175,26 @@ def grade_modules(root: Path, target: Target, phase: Phase, modules: list[str], 
     if interrupted:
         err.print(Text(f"Interrupted: {len(results)} finished module(s) kept.", style="yellow"))
         return EXIT_INTERRUPTED
+    if export is not None:
+        write_export(root, export, [(phase, results)], time.monotonic() - started)
+        err.print(Text(f"Wrote {export[0]} results to {export[1]}", style="dim"))
     return EXIT_OK if all(r.status == "passed" for r in results) else EXIT_FAILED
+
+
+EXPORT_FORMATS = ("gradescope", "junit")
+
+
+def write_export(root: Path, export: tuple[str, Path],
+                 per_phase: list[tuple[Phase, list[ModuleResult]]], elapsed: float) -> None:
+    from grader import export as exporters
+
+    fmt, path = export
+    if fmt == "gradescope":
+        text = json.dumps(exporters.gradescope(root, per_phase, elapsed), indent=2)
+    else:
+        text = exporters.junit(root, per_phase)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
 
 
 @app.command("run", hidden=True)
@@ -185,8 +208,14 @@ def run(
     jobs: Annotated[int, typer.Option(help="modules graded at once")] = 0,
     timeout: Annotated[float, typer.Option(help="seconds per test (0: manifest)")] = 0,
     wall_limit: Annotated[float, typer.Option(help="seconds per module (0: manifest)")] = 0,
+    export: Annotated[tuple[str, Path] | None, typer.Option(
+        help="also write FORMAT (gradescope or junit) results to PATH",
+        metavar="FORMAT PATH")] = None,
 ) -> None:
     """Grade a phase, or some of its modules."""
+    if export is not None and export[0] not in EXPORT_FORMATS:
+        _fail_usage(f"--export: unknown format {export[0]!r}; use one of "
+                    f"{', '.join(EXPORT_FORMATS)}.")
     root = _root()
     try:
         the_phase = find_phase(_phases(root), phase)
@@ -198,7 +227,8 @@ def run(
     options = RunOptions(jobs=jobs or default_jobs(), test_timeout=timeout or None,
                          wall_limit=wall_limit or None)
     raise typer.Exit(grade_modules(root, target, the_phase, modules or [], as_json=as_json,
-                                   verbose=verbose, options=options))
+                                   verbose=verbose, options=options,
+                                   export=(export[0], export[1].resolve()) if export else None))
 
 
 @app.command("hint")
@@ -297,6 +327,23 @@ def check(
     console.print(table)
     print(f"check: {max(0, n_modules - n_bad)} passed, {n_bad} failed")
     raise typer.Exit(EXIT_FAILED)
+
+
+@app.command("release")
+def release(
+    out: Annotated[Path, typer.Option("--out", help="a new folder for the release")],
+) -> None:
+    """Write a learner distribution: stubs and public tests, no solutions, no hidden tests."""
+    from grader.release import make_release
+
+    root = _root()
+    try:
+        phases = make_release(root, out)
+    except (FileExistsError, ValueError) as e:
+        _fail_usage(str(e))
+        return
+    Console().print(f"Wrote a learner release of {len(phases)} phase(s) to {out}: stubs and "
+                    "public tests only (no solutions/, no tests/hidden/).")
 
 
 def main() -> None:

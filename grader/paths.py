@@ -61,14 +61,17 @@ class Target:
         if self.kind == "solutions":
             return self.root / "solutions" / pkg
         assert self.source is not None
-        for candidate in (self.source / "phases" / pkg, self.source / pkg,
-                          self.source / "solutions" / pkg):
-            if (candidate / pkg).is_dir():
-                modules = tuple(m.name for m in phase.modules)
-                return stage_submission(candidate / pkg, phase.directory / pkg, modules)
+        modules = tuple(m.name for m in phase.modules)
+        candidates = [self.source / "phases" / pkg / pkg, self.source / pkg / pkg,
+                      self.source / pkg, self.source]
+        for package in candidates:
+            if package.is_dir() and any((package / f"{m}.py").is_file() for m in modules):
+                return stage_submission(package, phase.directory / pkg, modules)
         raise UsageError(
-            f"{self.source} has no {pkg} package: expected {self.source}/phases/{pkg}/{pkg}/ "
-            f"(a repository root) or {self.source}/{pkg}/{pkg}/ (a folder laid out like phases/)."
+            f"{self.source} has none of {phase.key}'s module files: expected them in "
+            f"{self.source}/phases/{pkg}/{pkg}/ (a repository root), {self.source}/{pkg}/{pkg}/ "
+            f"(a folder laid out like phases/), {self.source}/{pkg}/ or {self.source}/ itself "
+            "(an upload of module files)."
         )
 
     def module_file(self, phase: Phase, module: str) -> Path:

@@ -55,6 +55,8 @@ def results_table(phase: Phase, results: list[ModuleResult], target_label: str) 
     table.add_column("time", justify="right")
     for r in results:
         tests = f"{r.passed}/{r.total}"
+        if r.hidden_not_run:
+            tests += f" (+{r.hidden_not_run} hidden)"
         if r.skipped:
             tests += f" ({r.skipped} skipped)"
         table.add_row(r.module, status_text(r.status, not r.hidden_ran), tests,
@@ -77,21 +79,28 @@ def print_run(console: Console, phase: Phase, results: list[ModuleResult], targe
             console.print(Text(f"\n{r.module}:", style="bold"))
             for t in failures:
                 console.print(Text("  • ") + Text(format_failure(t)))
-    if any(not r.hidden_ran for r in results):
-        public = sum(r.public_total for r in results if not r.hidden_ran)
-        console.print(Text(
-            f"\nPublic tests only: the hidden tests of this release did not run ({public} public "
-            "tests ran). Your instructor's grading runs them all.", style="cyan"))
+    public_only = [r for r in results if not r.hidden_ran]
+    if public_only:
+        console.print(Text("\nPublic tests only: this copy has no hidden tests, so no module can "
+                           "be fully graded here. Your instructor's grading runs them all.",
+                           style="cyan"))
+        for r in public_only:
+            of = (f" of {r.public_total + r.hidden_not_run}" if r.hidden_not_run else "")
+            console.print(Text(f"  {r.module}: public tests only: {r.public_total}{of} tests "
+                               "of this module ran", style="cyan"))
 
 
 def print_summary(console: Console, phase: Phase, results: list[ModuleResult],
                   show_next: bool = True) -> None:
-    passed = sum(r.status == "passed" for r in results)
-    complete = all(r.status == "passed" and r.hidden_ran for r in results)
-    if results and complete:
+    fully = sum(r.status == "passed" and r.hidden_ran for r in results)
+    public = sum(r.status == "passed" and not r.hidden_ran for r in results)
+    if results and fully == len(results):
         console.print(Text(f"\nAll {len(results)} modules passed.", style="bold green"))
         return
-    console.print(Text(f"\n{passed} of {len(results)} modules passed.", style="bold"))
+    line = f"\n{fully} of {len(results)} modules passed"
+    if public:
+        line += f"; {public} more pass their public tests (hidden tests not run here)"
+    console.print(Text(line + ".", style="bold"))
     todo = next((r for r in results if r.status != "passed"), None)
     if todo is not None and show_next:
         path = phase.directory / phase.package / f"{todo.module}.py"

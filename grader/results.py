@@ -17,6 +17,8 @@ STATUSES = ("passed", "in_progress", "not_started", "error", "timeout", "crashed
 
 @dataclass
 class TestResult:
+    __test__ = False  # not a pytest test class
+    nodeid: str  # "phases/phase0/tests/hidden/test_probability.py::test_softmax_..."
     name: str
     hidden: bool
     outcome: str  # passed, failed, skipped
@@ -36,6 +38,7 @@ class ModuleResult:
     skipped: int = 0
     public_total: int = 0
     hidden_ran: bool = True
+    hidden_not_run: int = 0  # hidden tests that a release left out, when it says how many
     reason: str | None = None  # one line, for error / timeout / crashed / skipped
     duration: float = 0.0
     tests: list[TestResult] = field(default_factory=list)
@@ -56,7 +59,8 @@ class ModuleResult:
         return {
             "module": self.module, "status": self.status, "passed": self.passed,
             "total": self.total, "skipped": self.skipped,
-            "public_only": not self.hidden_ran, "first_failure": self.first_failure,
+            "public_only": not self.hidden_ran, "hidden_not_run": self.hidden_not_run,
+            "first_failure": self.first_failure,
             "reason": self.reason, "duration": round(self.duration, 3),
             "failures": [{"test": t.name, "hidden": t.hidden, "message": format_failure(t)}
                          for t in self.failures],
@@ -97,7 +101,8 @@ def summarize(phase: str, module: str, events: list[dict[str, Any]], *, ended: s
     (the grader killed it after the module's wall limit).
     crash_site: where a crash happened in the learner's code ("adder.py:3"), if known.
     """
-    tests = [TestResult(name=e["name"], hidden=e["hidden"], outcome=e["outcome"],
+    tests = [TestResult(nodeid=e["nodeid"], name=e["name"], hidden=e["hidden"],
+                        outcome=e["outcome"],
                         message=e.get("message"), location=e.get("location"),
                         not_implemented=e.get("not_implemented", False),
                         timeout=e.get("timeout", False))

@@ -161,11 +161,23 @@ def run_module(target: Target, phase: Phase, module: Module, options: RunOptions
         events = _read_events(events_path)
         if ended == "finished" and not any(e["event"] == "finish" for e in events):
             ended = "crashed"
-        return summarize(phase.key, module.name, events, ended=ended,
-                         returncode=proc.returncode, duration=time.monotonic() - start,
-                         hidden_ran=hidden_ran, wall_limit=wall_limit,
-                         crash_site=crash_site(output_path, Path(env["TTI_PACKAGE_DIR"]))
-                         if ended == "crashed" else None)
+        result = summarize(phase.key, module.name, events, ended=ended,
+                           returncode=proc.returncode, duration=time.monotonic() - start,
+                           hidden_ran=hidden_ran, wall_limit=wall_limit,
+                           crash_site=crash_site(output_path, Path(env["TTI_PACKAGE_DIR"]))
+                           if ended == "crashed" else None)
+        if not hidden_ran:
+            result.hidden_not_run = hidden_tests_left_out(phase).get(module.name, 0)
+        return result
+
+
+def hidden_tests_left_out(phase: Phase) -> dict[str, int]:
+    """Per module, how many hidden tests a learner release left out (its hidden_tests.json)."""
+    try:
+        counts = json.loads((phase.directory / "tests" / "hidden_tests.json").read_text())
+        return {k: int(v) for k, v in counts.items()} if isinstance(counts, dict) else {}
+    except (OSError, ValueError, TypeError):
+        return {}
 
 
 def run_jobs(target: Target, jobs: Iterable[Job], options: RunOptions,

@@ -346,6 +346,20 @@ def release(
                     "public tests only (no solutions/, no tests/hidden/).")
 
 
+@app.command("solutions-branch")
+def solutions_branch_command(
+    name: Annotated[str, typer.Option("--name", help="the branch to create or update")] =
+    "solutions",
+) -> None:
+    """Create or update a git branch in which the reference solutions replace the stubs."""
+    from grader.branch import BranchError, solutions_branch
+
+    try:
+        Console().print(solutions_branch(_root(), name))
+    except BranchError as e:
+        _fail_usage(str(e))
+
+
 def main() -> None:
     try:
         app()

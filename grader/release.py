@@ -42,12 +42,8 @@ def count_hidden_tests(root: Path, phase: Phase) -> dict[str, int]:
     return dict(counts)
 
 
-def make_release(root: Path, out: Path) -> list[Phase]:
-    """Write the learner distribution to `out` (which must not exist, or be empty)."""
-    if out.exists() and any(out.iterdir()):
-        raise FileExistsError(f"{out} is not empty; choose a new folder for the release.")
-    if out.resolve().is_relative_to(root.resolve()):
-        raise ValueError(f"{out} is inside the repository; choose a folder outside it.")
+def copy_distribution(root: Path, out: Path, *, hidden_tests: bool) -> list[Phase]:
+    """Copy what a course needs, never `solutions/`, into `out`; with or without hidden tests."""
     out.mkdir(parents=True, exist_ok=True)
     for name in ROOT_FILES:
         if (root / name).is_file():
@@ -57,8 +53,19 @@ def make_release(root: Path, out: Path) -> list[Phase]:
     phases = load_phases(root)
     for phase in phases:
         dest = out / "phases" / phase.directory.name
-        shutil.copytree(phase.directory, dest,
-                        ignore=shutil.ignore_patterns("hidden", "__pycache__", "*.pyc"))
-        counts = count_hidden_tests(root, phase)
-        (dest / "tests" / HIDDEN_COUNTS).write_text(json.dumps(counts, indent=1, sort_keys=True))
+        skip = ("__pycache__", "*.pyc") if hidden_tests else ("hidden", "__pycache__", "*.pyc")
+        shutil.copytree(phase.directory, dest, ignore=shutil.ignore_patterns(*skip))
+        if not hidden_tests:
+            counts = count_hidden_tests(root, phase)
+            (dest / "tests" / HIDDEN_COUNTS).write_text(json.dumps(counts, indent=1,
+                                                                   sort_keys=True))
     return phases
+
+
+def make_release(root: Path, out: Path) -> list[Phase]:
+    """Write the learner distribution to `out` (which must not exist, or be empty)."""
+    if out.exists() and any(out.iterdir()):
+        raise FileExistsError(f"{out} is not empty; choose a new folder for the release.")
+    if out.resolve().is_relative_to(root.resolve()):
+        raise ValueError(f"{out} is inside the repository; choose a folder outside it.")
+    return copy_distribution(root, out, hidden_tests=False)

@@ -360,6 +360,89 @@ def solutions_branch_command(
         _fail_usage(str(e))
 
 
+@app.command("gradescope-bundle")
+def gradescope_bundle(
+    phase: Annotated[str, typer.Option("--phase", help="the phase to grade")],
+    out: Annotated[Path, typer.Option("--out", help="the zip to write")] = Path("autograder.zip"),
+    module: Annotated[list[str] | None, typer.Option(
+        "--module", help="grade only these modules (repeatable; default: all)")] = None,
+) -> None:
+    """Write Gradescope's autograder zip: setup.sh, run_autograder, the course minus solutions."""
+    from grader.gradescope import make_bundle
+
+    root = _root()
+    try:
+        the_phase = find_phase(_phases(root), phase)
+        modules = [the_phase.module(m).name for m in module or []]
+    except UsageError as e:
+        _fail_usage(str(e))
+        return
+    count = make_bundle(root, the_phase, out, modules)
+    Console().print(f"Wrote {out} ({count} files) grading {the_phase.key}"
+                    f"{' ' + ', '.join(modules) if modules else ''}. Upload it as the "
+                    "assignment's autograder.")
+
+
+def _phase_and_module(phase: str, module: str) -> tuple[Path, Phase, str]:
+    root = _root()
+    try:
+        the_phase = find_phase(_phases(root), phase)
+        return root, the_phase, the_phase.module(module).name
+    except UsageError as e:
+        _fail_usage(str(e))
+        raise AssertionError from e
+
+
+@app.command("solution")
+def solution(
+    phase: str,
+    module: str,
+    force: Annotated[bool, typer.Option("--force", help="show it before passing (asks)")] = False,
+) -> None:
+    """Show a module's reference solution, once you have passed it."""
+    from rich.syntax import Syntax
+
+    from grader.learner import LearnerError, solution_file, unlock_status
+
+    root, the_phase, name = _phase_and_module(phase, module)
+    console = Console()
+    try:
+        path = solution_file(root, the_phase, name)
+    except LearnerError as e:
+        _fail_usage(str(e))
+        return
+    left = unlock_status(root, the_phase, name)
+    if left is not None:
+        console.print(left)
+        if not force:
+            raise typer.Exit(EXIT_FAILED)
+        if not typer.confirm("Reading the answer before you finish spoils the exercise. "
+                             "Show it anyway?", default=False):
+            raise typer.Exit(EXIT_FAILED)
+    console.print(Syntax(path.read_text(encoding="utf-8"), "python", line_numbers=True))
+
+
+@app.command("reset")
+def reset(
+    phase: str,
+    module: str,
+    yes: Annotated[bool, typer.Option("--yes", help="do not ask for confirmation")] = False,
+) -> None:
+    """Put a module's original stub back; your file is kept in .tti/backups/."""
+    from grader.learner import LearnerError, reset_module
+
+    root, the_phase, name = _phase_and_module(phase, module)
+    if not yes and not typer.confirm(f"Replace your {the_phase.package}/{name}.py with the "
+                                     "original stub? (a backup is kept)", default=False):
+        raise typer.Exit(EXIT_FAILED)
+    try:
+        backup = reset_module(root, the_phase, name)
+    except LearnerError as e:
+        _fail_usage(str(e))
+        return
+    Console().print(f"Restored the stub of {name}. Your previous file is at {backup}.")
+
+
 def main() -> None:
     try:
         app()

@@ -84,9 +84,7 @@ class ToyRepo:
         return sub
 
     def grade(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-        env = dict(os.environ, TTI_ROOT=str(self.root), COLUMNS="200")
-        return subprocess.run([sys.executable, "-m", "grader.cli", *args], env=env,
-                              cwd=self.root, capture_output=True, text=True, timeout=timeout)
+        return run_grade(self.root, *args, timeout=timeout)
 
     def grade_json(self, *args: str) -> tuple[int, dict]:
         proc = self.grade(*args, "--json")
@@ -115,6 +113,30 @@ def make_toy_repo(root: Path) -> ToyRepo:
         repo.write(f"phases/phase5/tests/test_{name}.py", PUBLIC_TEST.format(name=name))
         repo.write(f"phases/phase5/tests/hidden/test_{name}.py", HIDDEN_TEST.format(name=name))
     return repo
+
+
+def run_grade(root: Path, *args: str, answer: str = "",
+              timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """Run `grade ARGS` in a child process on the repository at `root` (its own grader)."""
+    env = dict(os.environ, TTI_ROOT=str(root), COLUMNS="200")
+    return subprocess.run([sys.executable, "-m", "grader.cli", *args], cwd=root, env=env,
+                          input=answer, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def grade():
+    """`grade(root, *args, answer="")`: run the grade command on a repository."""
+    return run_grade
+
+
+@pytest.fixture
+def clone(tmp_path: Path) -> Path:
+    """A fresh git clone of this repository (its committed state)."""
+    if not (REPO / ".git").exists():
+        pytest.skip("this checkout is not a git repository")
+    dest = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(REPO), str(dest)], check=True)
+    return dest
 
 
 @pytest.fixture

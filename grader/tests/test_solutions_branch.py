@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
-
-import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -18,28 +14,13 @@ def _git(cwd: Path, *args: str) -> str:
                           check=True).stdout
 
 
-def _grade(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, TTI_ROOT=str(root), COLUMNS="200")
-    return subprocess.run([sys.executable, "-m", "grader.cli", *args], cwd=root, env=env,
-                          capture_output=True, text=True, timeout=600)
-
-
-@pytest.fixture
-def clone(tmp_path: Path) -> Path:
-    if not (REPO / ".git").exists():
-        pytest.skip("this checkout is not a git repository")
-    dest = tmp_path / "clone"
-    subprocess.run(["git", "clone", "-q", str(REPO), str(dest)], check=True)
-    return dest
-
-
-def test_branch_swaps_in_solutions_and_leaves_the_work_tree_alone(clone: Path) -> None:
+def test_branch_swaps_in_solutions_and_leaves_the_work_tree_alone(clone: Path, grade) -> None:
     (clone / "notes.txt").write_text("the learner's untracked notes\n")
     stub = clone / "phases/phase0/phase0/calculus.py"
     stub.write_text(stub.read_text() + "\n# work in progress\n")
     before = (_git(clone, "rev-parse", "HEAD"), _git(clone, "status", "--porcelain"),
               _git(clone, "branch", "--show-current"))
-    proc = _grade(clone, "solutions-branch")
+    proc = grade(clone, "solutions-branch")
     assert proc.returncode == 0, proc.stderr
     assert "created" in proc.stdout
     after = (_git(clone, "rev-parse", "HEAD"), _git(clone, "status", "--porcelain"),
@@ -51,26 +32,26 @@ def test_branch_swaps_in_solutions_and_leaves_the_work_tree_alone(clone: Path) -
     _git(clone, "worktree", "add", "-q", str(view), "solutions")
     for solution in (view / "solutions/phase0/phase0").glob("*.py"):
         assert (view / "phases/phase0/phase0" / solution.name).read_text() == solution.read_text()
-    graded = _grade(view, "phase-0", "calculus", "probability", "naive_bayes")
+    graded = grade(view, "phase-0", "calculus", "probability", "naive_bayes")
     assert graded.returncode == 0, graded.stdout + graded.stderr
     assert "All 3 modules passed" in graded.stdout
 
-    busy = _grade(clone, "solutions-branch")  # the branch is checked out in `view`
+    busy = grade(clone, "solutions-branch")  # the branch is checked out in `view`
     assert busy.returncode == 2 and "already checked out" in busy.stderr
     _git(clone, "worktree", "remove", str(view))
-    again = _grade(clone, "solutions-branch")
+    again = grade(clone, "solutions-branch")
     assert again.returncode == 0 and "already up to date" in again.stdout
 
 
-def test_branch_is_updated_when_the_solutions_change(clone: Path) -> None:
-    assert _grade(clone, "solutions-branch", "--name", "answers").returncode == 0
+def test_branch_is_updated_when_the_solutions_change(clone: Path, grade) -> None:
+    assert grade(clone, "solutions-branch", "--name", "answers").returncode == 0
     first = _git(clone, "rev-parse", "answers").strip()
     solution = clone / "solutions/phase0/phase0/calculus.py"
     solution.write_text(solution.read_text() + "\n# a clearer comment\n")
-    refused = _grade(clone, "solutions-branch", "--name", "answers")
+    refused = grade(clone, "solutions-branch", "--name", "answers")
     assert refused.returncode == 2 and "uncommitted changes" in refused.stderr
     _git(clone, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "edit")
-    updated = _grade(clone, "solutions-branch", "--name", "answers")
+    updated = grade(clone, "solutions-branch", "--name", "answers")
     assert updated.returncode == 0 and "updated" in updated.stdout
     shown = _git(clone, "show", "answers:phases/phase0/phase0/calculus.py")
     assert shown.endswith("# a clearer comment\n")
@@ -78,9 +59,9 @@ def test_branch_is_updated_when_the_solutions_change(clone: Path) -> None:
     assert _git(clone, "rev-parse", "answers~1").strip() == first
 
 
-def test_outside_a_git_repository_it_refuses(tmp_path: Path) -> None:
+def test_outside_a_git_repository_it_refuses(tmp_path: Path, grade) -> None:
     copy = tmp_path / "copy"
     shutil.copytree(REPO, copy, ignore=shutil.ignore_patterns(".git", ".venv", ".nox", ".tti",
                                                               "__pycache__"))
-    proc = _grade(copy, "solutions-branch")
+    proc = grade(copy, "solutions-branch")
     assert proc.returncode == 2 and "not a git repository" in proc.stderr

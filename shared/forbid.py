@@ -7,6 +7,10 @@
 Three kinds of names:
 - ``torch.*`` (functions, and ``torch.Tensor.*`` methods): caught by a TorchFunctionMode,
   which sees every public path to a function (``F.softmax``, ``torch.softmax``, ``x.softmax``).
+  Names that live in a module (not ``torch.Tensor.*``) are also replaced as attributes for the
+  block, which catches what the mode cannot see: plain Python functions and classes such as
+  ``torch.nn.utils.clip_grad_norm_`` or ``torch.optim.Adam``. A mode does not see calls made
+  inside an autograd Function's backward either: forbid the ``aten.*`` op to catch those.
 - ``aten.*`` (operator overloads such as ``aten._softmax``): caught by a TorchDispatchMode,
   which also sees private paths that skip the public function.
 - ``numpy.*`` (or ``np.*``): the attribute is replaced for the duration of the block, so a
@@ -21,6 +25,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from types import ModuleType
 from typing import Any
 
 
@@ -52,12 +57,15 @@ def _resolve(dotted: str) -> tuple[Any, str]:
 
 
 @contextmanager
-def _forbid_numpy(names: list[str], by: str) -> Iterator[None]:
+def _forbid_attributes(names: list[str], by: str) -> Iterator[None]:
+    """Replace each named module attribute by a function that refuses, for the block."""
     saved: list[tuple[Any, str, Any]] = []
     try:
         for name in names:
             full = "numpy." + name.split(".", 1)[1] if name.startswith("np.") else name
             parent, attr = _resolve(full)
+            if not isinstance(parent, ModuleType):
+                continue  # a method (torch.Tensor.softmax): the TorchFunctionMode catches it
             original = getattr(parent, attr)
 
             def refuse(*args: Any, _name: str = name, **kwargs: Any) -> Any:
@@ -137,10 +145,10 @@ def forbidden(*names: str, by: str) -> Iterator[None]:
             raise ValueError(f"forbidden(): {name!r} is not a torch.*, aten.* or numpy.* name")
         groups[key].append(name)
     with ExitStack() as stack:
-        if groups["numpy"]:
-            stack.enter_context(_forbid_numpy(groups["numpy"], by))
-        if groups["torch"]:
+        if groups["torch"]:  # first: the mode must hold the original functions, not stand-ins
             stack.enter_context(_forbid_torch(groups["torch"], by))
+        if groups["numpy"] or groups["torch"]:
+            stack.enter_context(_forbid_attributes(groups["numpy"] + groups["torch"], by))
         if groups["aten"]:
             stack.enter_context(_forbid_aten(groups["aten"], by))
         yield

@@ -130,3 +130,23 @@ def test_a_bad_name_leaves_nothing_patched() -> None:
     with pytest.raises(ValueError), forbidden("numpy.linalg.inv", "numpy.nope", by=BY):
         pass
     assert np.linalg.inv is original
+
+
+def test_python_level_torch_functions_and_classes_are_forbidden_too():
+    # clip_grad_norm_ and optimizer classes never reach __torch_function__; the attribute
+    # stand-in catches a call through the module.
+    p = torch.nn.Parameter(torch.ones(3))
+    p.grad = torch.ones(3)
+    with forbidden("torch.nn.utils.clip_grad_norm_", "torch.optim.Adam", by="phase1.x"):
+        with pytest.raises(ForbiddenCallError, match="torch.nn.utils.clip_grad_norm_"):
+            torch.nn.utils.clip_grad_norm_([p], 1.0)
+        with pytest.raises(ForbiddenCallError, match="torch.optim.Adam"):
+            torch.optim.Adam([p])
+    assert torch.nn.utils.clip_grad_norm_([p], 1.0) > 0  # restored after the block
+    torch.optim.Adam([p])
+
+
+def test_a_function_imported_before_the_block_is_still_caught_by_the_mode():
+    with forbidden("torch.nn.functional.softmax", by="phase1.x"):
+        with pytest.raises(ForbiddenCallError):
+            imported_softmax(torch.ones(2), dim=0)

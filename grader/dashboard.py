@@ -31,7 +31,8 @@ def phase_panel(phase: Phase, store: ProgressStore) -> Panel:
         table.add_row(m.name, bar(passed, total), f"{passed}/{total}",
                       status_text(status, public_only))
     n = len(phase.modules)
-    head = Text(f"{phase.key} · {phase.title}   ", style="bold") + bar(passed_modules, n, 30)
+    title = f"{phase.title} (in progress)" if phase.in_progress else phase.title
+    head = Text(f"{phase.key} · {title}   ", style="bold") + bar(passed_modules, n, 30)
     head += Text(f"  {passed_modules}/{n} modules", style="dim")
     return Panel(Group(head, table), expand=False)
 

@@ -38,6 +38,7 @@ class Phase:
     title: str
     directory: Path  # phases/phaseN
     modules: tuple[Module, ...] = field(default=())
+    in_progress: bool = False  # `status = "in progress"`: not every inventory id covered yet
 
     @property
     def key(self) -> str:
@@ -84,7 +85,8 @@ def load_phase(directory: Path) -> Phase:
             for m in data.get("modules", [])
         )
         return Phase(number=int(head["number"]), title=head.get("title", ""),
-                     directory=directory, modules=modules)
+                     directory=directory, modules=modules,
+                     in_progress=head.get("status") == "in progress")
     except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError, ValueError) as e:
         raise ValueError(f"{path}: malformed phase manifest ({type(e).__name__}: {e})") from e
 

@@ -33,6 +33,8 @@ def test_every_inventory_id_of_each_present_phase_is_covered() -> None:
     assert not unknown, f"covers name ids that the inventory does not have: {unknown}"
     for phase in phases:
         missing = sorted(i for i in ids if i.startswith(f"P{phase.number}.") and i not in covered)
+        if phase.in_progress:  # its manifest says so; the coverage gate applies once complete
+            continue
         assert not missing, f"{phase.key} leaves inventory ids uncovered: {missing}"
 
 

@@ -5,29 +5,17 @@ These use tiny models defined here, so they only need this module (and, for benc
 phase0.model_selection.k_fold). Oracles: closed-form accuracies, manual composition.
 """
 
-from contextlib import contextmanager
 
 import numpy as np
 
 from phase0.capstone_classical import OneVsRestClassifier, Pipeline, benchmark
 from shared import assert_close, assert_equal, rng
+from shared.dependencies import uses_your_modules as _uses_your_modules
 
 
-@contextmanager
 def uses_your_modules():
-    """Name the phase-0 module to finish first when one of yours is not written yet."""
-    try:
-        yield
-    except NotImplementedError as err:
-        tb = err.__traceback__
-        while tb is not None and tb.tb_next is not None:
-            tb = tb.tb_next
-        module = tb.tb_frame.f_globals.get("__name__", "") if tb is not None else ""
-        if not module.startswith("phase0.") or module == "phase0.capstone_classical":
-            raise
-        raise NotImplementedError(
-            f"{err} -- this capstone test runs your {module}, which is not finished: finish "
-            f"it first (grade phase-0 {module.removeprefix('phase0.')}).") from err
+    """Name the module to finish first when one of yours is not written yet."""
+    return _uses_your_modules("phase0.capstone_classical")
 
 
 class CentroidBinary:

@@ -6,7 +6,6 @@ regularization, losses, optimizers and schedulers: a test that reaches one of th
 says which module to finish first.
 """
 
-from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -14,23 +13,12 @@ from torch import nn
 
 from phase1.capstone_mnist import build_model, evaluate, preprocess, train
 from shared import assert_close, rng
+from shared.dependencies import uses_your_modules as _uses_your_modules
 
 
-@contextmanager
 def uses_your_modules():
-    """Name the phase-1 module to finish first when one of yours is not written yet."""
-    try:
-        yield
-    except NotImplementedError as err:
-        tb = err.__traceback__
-        while tb is not None and tb.tb_next is not None:
-            tb = tb.tb_next
-        module = tb.tb_frame.f_globals.get("__name__", "") if tb is not None else ""
-        if not module.startswith("phase1.") or module == "phase1.capstone_mnist":
-            raise
-        raise NotImplementedError(
-            f"{err} -- this capstone test runs your {module}, which is not finished: finish "
-            f"it first (grade phase-1 {module.removeprefix('phase1.')}).") from err
+    """Name the module to finish first when one of yours is not written yet."""
+    return _uses_your_modules("phase1.capstone_mnist")
 
 
 def test_preprocess_scales_and_flattens():

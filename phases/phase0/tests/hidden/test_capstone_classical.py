@@ -11,7 +11,6 @@ uses your phase0.model_selection.k_fold. When one of those is not finished, the 
 which module to finish first.
 """
 
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -29,29 +28,16 @@ from phase0.model_selection import k_fold
 from phase0.naive_bayes import GaussianNB
 from phase0.pca import PCA
 from shared import assert_close, assert_equal, rng
+from shared.dependencies import uses_your_modules as _uses_your_modules
 
 # --- helpers -------------------------------------------------------------------------------
 
 CAPSTONE = "phase0.capstone_classical"
 
 
-@contextmanager
 def uses_your_modules():
-    """Re-raise a NotImplementedError from another phase-0 module with a note saying which
-    module to finish first. One from the capstone itself goes through unchanged."""
-    try:
-        yield
-    except NotImplementedError as err:
-        tb = err.__traceback__
-        while tb is not None and tb.tb_next is not None:
-            tb = tb.tb_next
-        module = tb.tb_frame.f_globals.get("__name__", "") if tb is not None else ""
-        if not module.startswith("phase0.") or module == CAPSTONE:
-            raise
-        short = module.removeprefix("phase0.")
-        raise NotImplementedError(
-            f"{err} -- this capstone test runs your {module}, which is not finished: finish "
-            f"it first (grade phase-0 {short}), then come back to the capstone.") from err
+    """Name the module to finish first when one of yours is not written yet."""
+    return _uses_your_modules(CAPSTONE)
 
 
 def blobs(labels, n_per=40, dim=2, spread=6.0, seed=0):

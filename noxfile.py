@@ -1,13 +1,15 @@
 """Sessions for maintainers and CI. They run in the current environment (set it up once with
 the README's two install commands): nothing here reinstalls torch.
 
-    nox -s ci          what CI runs: lint, the grader's and shared's tests, grade check
+    nox -s ci          what CI runs: lint, the course site, the grader's and shared's tests
+                       (the site's browser test included), grade check
     nox -s tests       the grader's and shared's own tests
     nox -s solutions   every phase against the reference solutions
     nox -s stubs       every phase against the stubs (every module must be not_started)
     nox -s check       grade check: solutions pass, stubs fail cleanly, APIs match
     nox -s lint        ruff
     nox -s bench       benchmarks, measured side by side in one run
+    nox -s docs        the course site, built --strict into build/site (experiments included)
 """
 
 from __future__ import annotations
@@ -81,8 +83,17 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session
+def docs(session: nox.Session) -> None:
+    """The course site: every reference experiment, every page, `mkdocs build --strict`."""
+    session.run(sys.executable, "-m", "grader.site", *session.posargs, external=True)
+
+
+@nox.session
 def ci(session: nox.Session) -> None:
     """What CI runs on every change."""
     lint(session)
+    docs(session)
+    # The site is built: its browser test must run, not skip.
+    session.env["TTI_REQUIRE_SITE"] = "1"
     tests(session)
     check(session)

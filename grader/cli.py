@@ -6,6 +6,7 @@
     grade hint phase-0 MODULE     the next hint you have not seen
     grade watch phase-0 [MODULE]  re-grade on every save
     grade check                   the maintainer's gate: solutions pass, stubs fail cleanly
+    grade experiment phase-3 attention   draw a module's pictures with your code
 
 Exit codes: 0 every selected test passed, 1 some failed, 2 bad usage, 130 interrupted.
 Nothing here imports torch: the dashboard is instant.
@@ -26,6 +27,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from grader import dashboard
+from grader.experiment import WALL_LIMIT
 from grader.manifest import (
     Phase,
     UsageError,
@@ -391,6 +393,54 @@ def _phase_and_module(phase: str, module: str) -> tuple[Path, Phase, str]:
     except UsageError as e:
         _fail_usage(str(e))
         raise AssertionError from e
+
+
+@app.command("experiment")
+def experiment(
+    phase: str,
+    modules: Annotated[list[str] | None, typer.Argument(help="default: every module with one")]
+    = None,
+    solutions: Annotated[bool, typer.Option("--solutions", help="run on the reference")] = False,
+    source: Annotated[Path | None, typer.Option("--from", help="run on a submission folder")]
+    = None,
+    out: Annotated[Path | None, typer.Option("--out", help="where the pictures go")] = None,
+    wall_limit: Annotated[float, typer.Option("--wall-limit", help="seconds per experiment")]
+    = WALL_LIMIT,
+) -> None:
+    """Draw a module's pictures with your code (or the reference's) and say where they are."""
+    from grader.experiment import experiment_modules, run_experiments
+
+    root = _root()
+    try:
+        the_phase = find_phase(_phases(root), phase)
+        chosen = [the_phase.module(m).name for m in modules or []]
+    except UsageError as e:
+        _fail_usage(str(e))
+        return
+    available = experiment_modules(the_phase)
+    missing = [m for m in chosen if m not in available]
+    if missing or not available:
+        _fail_usage(f"{the_phase.key} has no experiment for {', '.join(missing) or 'any module'}"
+                    f"; modules with one: {', '.join(available) or 'none yet'}.")
+    target = _target(root, solutions, source)
+    label = {"learner": "", "solutions": "reference", "from": "submission"}[target.kind]
+    out_root = out or state_dir(root) / "experiments" / label / the_phase.key
+    console = Console()
+
+    def on_result(result) -> None:  # noqa: ANN001 (an ExperimentResult)
+        where = result.out.relative_to(root) if result.out.is_relative_to(root) else result.out
+        if result.ok:
+            console.print(f"[green]{result.module}[/]: {len(result.figures)} picture(s) in "
+                          f"{where}/ ({result.seconds:.1f} s)")
+            for name, caption in result.figures.items():
+                console.print(f"  {name}: {caption}", highlight=False)
+        else:
+            console.print(f"[red]{result.module}: {result.status}[/] {result.message}",
+                          highlight=False)
+
+    results = run_experiments(target, the_phase, chosen or available, out_root, on_result,
+                              jobs=default_jobs(), wall_limit=wall_limit)
+    raise typer.Exit(EXIT_OK if all(r.ok for r in results) else EXIT_FAILED)
 
 
 @app.command("solution")

@@ -59,8 +59,9 @@ def test_a_module_page_has_five_parts_and_never_the_solution(toy):
 
 
 def _chromium() -> str | None:
-    """Debian's chromium, installed here if missing and possible (root with apt-get)."""
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    """Debian's chromium (or a Chrome already there, as on GitHub's runners), installed here if
+    missing and possible (root with apt-get)."""
+    found = next(filter(None, map(shutil.which, ("chromium", "google-chrome"))), None)
     if found or os.geteuid() != 0 or not shutil.which("apt-get"):
         return found
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")

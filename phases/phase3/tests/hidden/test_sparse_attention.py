@@ -11,7 +11,6 @@ which must stay below T * T elements for T well above the window.
 import pytest
 import torch
 import torch.nn.functional as F
-from torch.utils._python_dispatch import TorchDispatchMode
 
 from phase3.sparse_attention import (
     bigbird_attention,
@@ -25,6 +24,7 @@ from phase3.sparse_attention import (
     sliding_window_mask,
 )
 from shared import assert_close, assert_equal, forbidden
+from shared.memory import LargestOutput
 
 F64 = torch.float64
 TOL = {"rtol": 1e-9, "atol": 1e-10}
@@ -47,21 +47,6 @@ def _ij(T):
 
 def _dense(q, k, v, mask):
     return F.scaled_dot_product_attention(q, k, v, attn_mask=mask)
-
-
-class _LargestOutput(TorchDispatchMode):
-    """Records the largest numel among op outputs."""
-
-    def __init__(self):
-        super().__init__()
-        self.largest = 0
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        out = func(*args, **(kwargs or {}))
-        for t in out if isinstance(out, (tuple, list)) else (out,):
-            if isinstance(t, torch.Tensor):
-                self.largest = max(self.largest, t.numel())
-        return out
 
 
 def _learner(fn, *args):
@@ -220,7 +205,7 @@ def test_no_intermediate_of_T_squared_elements(pattern):
         "longformer": lambda: longformer_attention(q, k, v, 3, [0, 100]),
         "bigbird": lambda: bigbird_attention(q, k, v, 16, 1, 1, 0),
     }
-    probe = _LargestOutput()
+    probe = LargestOutput()
     with forbidden(*NO_SDPA, by="phase3.sparse_attention"), probe:
         out = calls[pattern]()
     assert out.shape == (1, 1, T, 4)

@@ -40,11 +40,20 @@ def unlink_relative(markdown: str) -> str:
     return _RELATIVE_LINK.sub(r"\1", markdown)
 
 
+# Test names are lower case; these words read better as they are written in the text.
+SPELLINGS = {w.lower(): w for w in (
+    "KL MLE MAP CLT XOR SGD AdamW Adam LSTM RNN GRU MLP CNN GPT GPT-2 BPE WordPiece RoPE ALiBi "
+    "KV MLM NSP GLUE BERT LLaMA GQA MQA SVM PCA SVD EM CE MSE ReLU GELU SiLU SwiGLU RMSNorm "
+    "LayerNorm BatchNorm SDPA T5 MNIST NaN API CLI LBFGS L1 L2 QR LU SPD"
+).split()}
+
+
 def _sentence(name: str, doc: str | None) -> str:
     if doc:
         return doc.strip().splitlines()[0].strip()
-    words = name.removeprefix("test_").replace("_", " ")
-    return words[:1].upper() + words[1:] + "."
+    words = [SPELLINGS.get(w, w) for w in name.removeprefix("test_").split("_") if w]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:] + "."
 
 
 def sentences_of_tests(path: Path) -> list[str]:

@@ -44,7 +44,7 @@ def unlink_relative(markdown: str) -> str:
 SPELLINGS = {w.lower(): w for w in (
     "KL MLE MAP CLT XOR SGD AdamW Adam LSTM RNN GRU MLP CNN GPT GPT-2 BPE WordPiece RoPE ALiBi "
     "KV MLM NSP GLUE BERT LLaMA GQA MQA SVM PCA SVD EM CE MSE ReLU GELU SiLU SwiGLU RMSNorm "
-    "LayerNorm BatchNorm SDPA T5 MNIST NaN API CLI LBFGS L1 L2 QR LU SPD"
+    "LayerNorm BatchNorm SDPA T5 MNIST NaN API CLI LBFGS GMM KKT RBF IDX L1 L2 QR LU SPD"
 ).split()}
 
 

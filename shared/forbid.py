@@ -115,6 +115,11 @@ def _forbid_aten(names: list[str], by: str) -> Iterator[None]:
         banned[obj] = name
 
     class Forbid(TorchDispatchMode):
+        @classmethod
+        def _should_skip_dynamo(cls) -> bool:
+            # A private torch hook: without it the first use imports torch._dynamo (seconds).
+            return False
+
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
             name = banned.get(func, banned.get(func.overloadpacket))
             if name is not None:

@@ -26,6 +26,13 @@ class LargestOutput(TorchDispatchMode):
         self.largest = 0
         self.op: str | None = None
 
+    @classmethod
+    def _should_skip_dynamo(cls) -> bool:
+        # A private torch hook. Nothing under this mode is compiled; without the override,
+        # torch guards __torch_dispatch__ with a wrapper whose first call imports
+        # torch._dynamo (seconds per process). If torch drops the hook, it is never called.
+        return False
+
     def __torch_dispatch__(self, func, types, args=(), kwargs=None) -> Any:  # noqa: ANN001
         out = func(*args, **(kwargs or {}))
         for t in out if isinstance(out, tuple | list) else (out,):

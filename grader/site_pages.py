@@ -40,19 +40,25 @@ def unlink_relative(markdown: str) -> str:
     return _RELATIVE_LINK.sub(r"\1", markdown)
 
 
-# Test names are lower case; these words read better as they are written in the text.
+# Test names are lower case; these words and phrases read better as written in the text.
 SPELLINGS = {w.lower(): w for w in (
-    "KL MLE MAP CLT XOR SGD AdamW Adam LSTM RNN GRU MLP CNN GPT GPT-2 BPE WordPiece RoPE ALiBi "
-    "KV MLM NSP GLUE BERT LLaMA GQA MQA SVM PCA SVD EM CE MSE ReLU GELU SiLU SwiGLU RMSNorm "
-    "LayerNorm BatchNorm SDPA T5 MNIST NaN API CLI LBFGS GMM KKT RBF IDX L1 L2 QR LU SPD"
+    "KL MLE MAP CLT XOR SGD AdamW Adam LSTM RNN GRU MLP CNN GPT BPE WordPiece RoPE ALiBi KV "
+    "MLM NSP GLUE BERT LLaMA GQA MQA SVM PCA SVD EM CE MSE BCE ReLU GELU SiLU SwiGLU RMSNorm "
+    "RMSprop LayerNorm BatchNorm BatchNorm1d BatchNorm2d GroupNorm InstanceNorm2d SDPA T5 MNIST "
+    "NaN API CLI LBFGS GMM KKT RBF IDX SimCLR DropConnect CutMix MixUp"
 ).split()}
+PHRASES = {"gpt2": "GPT-2", "info nce": "InfoNCE", "nt xent": "NT-Xent", "f linear": "F.linear",
+           "nn linear": "nn.Linear", "drop path": "drop-path", "top k": "top-k",
+           "top p": "top-p", "kv cache": "KV cache"}
 
 
 def _sentence(name: str, doc: str | None) -> str:
     if doc:
         return doc.strip().splitlines()[0].strip()
-    words = [SPELLINGS.get(w, w) for w in name.removeprefix("test_").split("_") if w]
-    text = " ".join(words)
+    text = " ".join(w for w in name.removeprefix("test_").split("_") if w)
+    for phrase, written in PHRASES.items():
+        text = re.sub(rf"\b{phrase}\b", written, text)
+    text = " ".join(SPELLINGS.get(w, w) for w in text.split(" "))
     return text[:1].upper() + text[1:] + "."
 
 

@@ -7,6 +7,7 @@ torch.autograd in float64 for every hand-written gradient.
 import numpy as np
 import torch
 import torch.nn.functional as F
+from phase0_testkit import torch_ninja
 
 from phase0.neural_net import mlp_backward, ninja_backward, perceptron_train
 from shared import assert_close, rng
@@ -82,28 +83,8 @@ def test_ninja_backward_matches_autograd_for_every_tensor():
     ids, targets = g.integers(0, V, size=(N, T)), g.integers(0, K, size=N)
     eps = 1e-5
 
-    P = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
-    t = {}
-    t["emb"] = P["C"][torch.tensor(ids)]
-    t["embcat"] = t["emb"].reshape(N, -1)
-    t["hprebn"] = t["embcat"] @ P["W1"] + P["b1"]
-    t["bnmean"] = t["hprebn"].mean(0)
-    t["bndiff"] = t["hprebn"] - t["bnmean"]
-    t["bnvar"] = (t["bndiff"] ** 2).mean(0)
-    t["bnvar_inv"] = (t["bnvar"] + eps) ** -0.5
-    t["bnraw"] = t["bndiff"] * t["bnvar_inv"]
-    t["hpreact"] = P["gamma"] * t["bnraw"] + P["beta"]
-    t["h"] = torch.tanh(t["hpreact"])
-    t["logits"] = t["h"] @ P["W2"] + P["b2"]
-    for v in t.values():
-        v.retain_grad()
-    loss = F.cross_entropy(t["logits"], torch.tensor(targets))
-    loss.backward()
-    cache = {k: v.detach().numpy() for k, v in t.items()}
-    cache["loss"] = loss.item()
-
+    cache, expected = torch_ninja(params, ids, targets, eps)
     got = ninja_backward(params, cache, ids, targets)
-    expected = {k: v.grad.numpy() for k, v in [*t.items(), *P.items()]}
     # from the loss backwards, so that the first failure is the first wrong step
     for k in ("logits", "h", "W2", "b2", "hpreact", "gamma", "beta", "bnraw", "bnvar_inv", "bnvar",
               "bndiff", "bnmean", "hprebn", "embcat", "W1", "b1", "emb", "C"):

@@ -5,6 +5,7 @@ parameters and gradients, in float64.
 """
 
 import torch
+from phase1_testkit import copy_params
 
 from phase1.clipping import clip_grad_norm_, clip_grad_value_
 from shared import assert_close
@@ -22,18 +23,9 @@ def _params(seed, scale, shapes=((3, 4), (5,), (2, 2, 3))):
     return params
 
 
-def _copy(params):
-    out = []
-    for p in params:
-        q = torch.nn.Parameter(p.detach().clone())
-        q.grad = None if p.grad is None else p.grad.clone()
-        out.append(q)
-    return out
-
-
 def test_clip_grad_norm_scales_all_gradients_to_max_norm():
     mine = _params(0, scale=3.0)
-    ref = _copy(mine)
+    ref = copy_params(mine)
     got = clip_grad_norm_(mine, max_norm=1.0)
     expected = torch.nn.utils.clip_grad_norm_(ref, max_norm=1.0)
     assert_close(got, expected, **TOL, what="the total norm returned for 3 gradients, max_norm=1",
@@ -58,7 +50,7 @@ def test_clip_grad_norm_leaves_small_gradients_unchanged():
 
 def test_clip_grad_value_matches_torch():
     mine = _params(2, scale=2.0)
-    ref = _copy(mine)
+    ref = copy_params(mine)
     out = clip_grad_value_(mine, clip_value=0.5)
     torch.nn.utils.clip_grad_value_(ref, clip_value=0.5)
     assert out is None, f"clip_grad_value_ returns None (it works in place), got {out!r}"

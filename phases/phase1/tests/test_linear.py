@@ -5,39 +5,15 @@ initialisation under the same seed, torch.nn.init under the same generator seed,
 torch.nn.init._calculate_fan_in_and_fan_out.
 """
 
-from contextlib import contextmanager
-
 import torch
 import torch.nn.functional as F
+from phase1_testkit import no_nn_init
 from torch import nn
 
 from phase1.linear import Linear, LinearFunction, fan_in_and_fan_out, kaiming_normal_
-from shared import ForbiddenCallError, assert_close, forbidden
+from shared import assert_close, forbidden
 
 TOL64 = {"rtol": 1e-10, "atol": 1e-12}
-NN_INIT = ("xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-           "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
-           "calculate_gain", "_calculate_fan_in_and_fan_out", "_calculate_correct_fan")
-
-
-@contextmanager
-def no_nn_init(by):
-    """Make torch.nn.init's fan, gain, xavier and kaiming functions raise inside the block."""
-    saved = {name: getattr(torch.nn.init, name) for name in NN_INIT}
-
-    def refuse(name):
-        def call(*args, **kwargs):
-            raise ForbiddenCallError(f"{by} must not call torch.nn.init.{name}: this exercise "
-                                     "is to implement it yourself.")
-        return call
-
-    try:
-        for name in NN_INIT:
-            setattr(torch.nn.init, name, refuse(name))
-        yield
-    finally:
-        for name, fn in saved.items():
-            setattr(torch.nn.init, name, fn)
 
 
 def test_linear_function_matches_f_linear_forward_and_backward():

@@ -6,6 +6,7 @@ running statistics.
 """
 
 import torch
+from phase1_testkit import forward_backward, twins
 from torch import nn
 
 from phase1.normalization import BatchNorm2d, GroupNorm, LayerNorm, RMSNorm
@@ -16,34 +17,11 @@ BACKWARD_HINT = ("the gradient flows through the mean and the variance as well: 
                  "a fixed affine map, grad_x has two extra mean terms")
 
 
-def _twins(mine, ref, seed=0):
-    """Both modules in float64, with the same random parameters (copied from torch's)."""
-    mine, ref = mine.double(), ref.double()
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for p in ref.parameters():
-            p.copy_(torch.randn(p.shape, generator=gen, dtype=p.dtype))
-    mine.load_state_dict(ref.state_dict())
-    return mine, ref
-
-
-def _step(module, x, upstream):
-    """Forward and backward; returns output, input gradient and parameter gradients."""
-    module.zero_grad(set_to_none=True)
-    x = x.detach().clone().requires_grad_(True)
-    out = module(x)
-    assert isinstance(out, torch.Tensor) and out.requires_grad, (
-        "the output must be a tensor that requires grad, so that gradients reach the input "
-        "and the parameters: return your Function's output without detaching it")
-    out.backward(upstream)
-    return out.detach(), x.grad, {n: p.grad for n, p in module.named_parameters()}
-
-
 def _assert_same_step(mine, ref, x, what, hint):
     upstream = torch.randn(x.shape, generator=torch.Generator().manual_seed(1),
                            dtype=torch.float64)
-    got, gx, gp = _step(mine, x, upstream)
-    exp, ex, ep = _step(ref, x, upstream)
+    got, gx, gp = forward_backward(mine, x, upstream)
+    exp, ex, ep = forward_backward(ref, x, upstream)
     oracle = f"torch.nn.{type(ref).__name__} with the same weights, float64"
     assert_close(got, exp, **TOL, what=f"{what}: the output", oracle=oracle, hint=hint)
     assert_close(gx, ex, **TOL, what=f"{what}: the gradient with respect to the input",
@@ -56,7 +34,7 @@ def _assert_same_step(mine, ref, x, what, hint):
 
 
 def test_batchnorm2d_train_step_matches_torch():
-    mine, ref = _twins(BatchNorm2d(3), nn.BatchNorm2d(3))
+    mine, ref = twins(BatchNorm2d(3), nn.BatchNorm2d(3))
     x = 2 + 3 * torch.randn(4, 3, 5, 6, generator=torch.Generator().manual_seed(2),
                             dtype=torch.float64)
     _assert_same_step(mine, ref, x, "BatchNorm2d(3) in training mode on x of shape (4, 3, 5, 6)",
@@ -71,7 +49,7 @@ def test_batchnorm2d_train_step_matches_torch():
 
 
 def test_layernorm_matches_torch():
-    mine, ref = _twins(LayerNorm(6), nn.LayerNorm(6))
+    mine, ref = twins(LayerNorm(6), nn.LayerNorm(6))
     x = torch.randn(3, 4, 6, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
     _assert_same_step(mine, ref, x, "LayerNorm(6) on x of shape (3, 4, 6)",
                       hint="normalise over the last axis of each row, biased variance, eps "
@@ -79,7 +57,7 @@ def test_layernorm_matches_torch():
 
 
 def test_rmsnorm_matches_torch():
-    mine, ref = _twins(RMSNorm(5, eps=1e-6), nn.RMSNorm(5, eps=1e-6))
+    mine, ref = twins(RMSNorm(5, eps=1e-6), nn.RMSNorm(5, eps=1e-6))
     x = torch.randn(4, 5, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
     _assert_same_step(mine, ref, x, "RMSNorm(5, eps=1e-6) on x of shape (4, 5)",
                       hint="divide by sqrt(mean(x ** 2) + eps) over the last axis; nothing is "
@@ -87,7 +65,7 @@ def test_rmsnorm_matches_torch():
 
 
 def test_groupnorm_matches_torch():
-    mine, ref = _twins(GroupNorm(2, 6), nn.GroupNorm(2, 6))
+    mine, ref = twins(GroupNorm(2, 6), nn.GroupNorm(2, 6))
     x = torch.randn(3, 6, 4, 5, generator=torch.Generator().manual_seed(5), dtype=torch.float64)
     _assert_same_step(mine, ref, x, "GroupNorm(2, 6) on x of shape (3, 6, 4, 5)",
                       hint="group k holds channels 3k, 3k+1, 3k+2; statistics per sample over "

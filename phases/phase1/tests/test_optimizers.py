@@ -4,21 +4,11 @@ Oracle: torch.optim's own optimizers, run step by step on the same seeded proble
 and Adam's closed-form first step. The hidden tests exercise every option on three problems.
 """
 
-import pytest
 import torch
+from phase1_testkit import one_thread  # noqa: F401 (autouse: every test here runs on one thread)
 
 from phase1.optimizers import SGD, Adam, AdamW, RMSprop
 from shared import assert_close
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """These tensors are tiny: waking a second OpenMP thread for every op makes a step 3-10x
-    slower (OMP_WAIT_POLICY=PASSIVE), so run each test on one thread and restore afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _problem():

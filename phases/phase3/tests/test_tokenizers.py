@@ -6,6 +6,8 @@ enumeration of every segmentation of a short string.
 
 import math
 
+from phase3_testkit import segmentations
+
 from phase3.tokenizers import CharTokenizer, WordTokenizer, viterbi_segment, wordpiece_tokenize
 from shared import assert_close, assert_equal
 
@@ -44,22 +46,11 @@ def test_wordpiece_splits_unaffable_like_bert():
         "first; '##' on every piece except the first.")
 
 
-def _segmentations(text, pieces):
-    """Every way to cut text into pieces (brute force, exponential: short strings only)."""
-    if not text:
-        return [[]]
-    out = []
-    for end in range(1, len(text) + 1):
-        if text[:end] in pieces:
-            out += [[text[:end], *rest] for rest in _segmentations(text[end:], pieces)]
-    return out
-
-
 def test_viterbi_matches_brute_force_on_a_short_string():
     log_probs = {"a": math.log(0.3), "b": math.log(0.3), "ab": math.log(0.2),
                  "ba": math.log(0.1), "aba": math.log(0.1)}
     text = "abab"
-    best = max(_segmentations(text, log_probs), key=lambda s: sum(log_probs[p] for p in s))
+    best = max(segmentations(text, log_probs), key=lambda s: sum(log_probs[p] for p in s))
     pieces, score = viterbi_segment(text, log_probs)
     assert pieces == best, (
         f"viterbi_segment({text!r}): expected {best} (the most probable of all segmentations, "

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from phase0_testkit import torch_ninja
 
 from phase0.neural_net import (
     batchnorm_backward,
@@ -303,36 +304,10 @@ def _ninja_problem(seed, N=9, T=3, V=11, E=2, H=6, K=5):
     return params, g.integers(0, V, size=(N, T)), g.integers(0, K, size=N)
 
 
-def _torch_ninja(params, ids, targets, eps):
-    N = ids.shape[0]
-    P = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in params.items()}
-    t = {}
-    t["emb"] = P["C"][torch.tensor(ids)]
-    t["embcat"] = t["emb"].reshape(N, -1)
-    t["hprebn"] = t["embcat"] @ P["W1"] + P["b1"]
-    t["bnmean"] = t["hprebn"].mean(0)
-    t["bndiff"] = t["hprebn"] - t["bnmean"]
-    t["bnvar"] = (t["bndiff"] ** 2).mean(0)
-    t["bnvar_inv"] = (t["bnvar"] + eps) ** -0.5
-    t["bnraw"] = t["bndiff"] * t["bnvar_inv"]
-    t["hpreact"] = P["gamma"] * t["bnraw"] + P["beta"]
-    t["h"] = torch.tanh(t["hpreact"])
-    t["logits"] = t["h"] @ P["W2"] + P["b2"]
-    for v in t.values():
-        v.retain_grad()
-    loss = F.cross_entropy(t["logits"], torch.tensor(targets))
-    loss.backward()
-    cache = {k: v.detach().numpy() for k, v in t.items()}
-    cache["loss"] = loss.item()
-    grads = {k: v.grad.numpy() for k, v in t.items()}
-    grads.update({k: v.grad.numpy() for k, v in P.items()})
-    return cache, grads
-
-
 @pytest.mark.parametrize("eps", [1e-5, 0.5])
 def test_ninja_forward_matches_torch(eps):
     params, ids, targets = _ninja_problem(20)
-    expected, _ = _torch_ninja(params, ids, targets, eps)
+    expected, _ = torch_ninja(params, ids, targets, eps)
     got = ninja_forward(params, ids, targets, eps=eps)
     assert set(got) == set(INTERMEDIATES) | {"loss"}, (
         f"ninja_forward must return exactly the keys {sorted(INTERMEDIATES) + ['loss']}; "
@@ -358,7 +333,7 @@ def test_ninja_batch_norm_matches_torch_functional():
 def test_ninja_loss_is_stable_for_large_logits():
     params, ids, targets = _ninja_problem(22)
     params = {**params, "W2": 1000.0 * params["W2"]}
-    expected, _ = _torch_ninja(params, ids, targets, 1e-5)
+    expected, _ = torch_ninja(params, ids, targets, 1e-5)
     got = ninja_forward(params, ids, targets)
     assert_close(got["loss"], expected["loss"], rtol=1e-10, what="loss with logits of size ~1000",
                  oracle="torch.nn.functional.cross_entropy",
@@ -377,7 +352,7 @@ def test_ninja_forward_rejects_bad_shapes():
 def test_ninja_backward_matches_autograd(dims):
     N, T, V, E, H, K = dims
     params, ids, targets = _ninja_problem(30 + N, N=N, T=T, V=V, E=E, H=H, K=K)
-    cache, expected = _torch_ninja(params, ids, targets, 1e-5)
+    cache, expected = torch_ninja(params, ids, targets, 1e-5)
     with forbidden(*AUTOGRAD, by="phase0.neural_net.ninja_backward"):
         got = ninja_backward(params, cache, ids, targets)
     assert set(got) == set(INTERMEDIATES) | set(PARAMS), (
@@ -395,7 +370,7 @@ def test_ninja_embedding_gradient_accumulates_repeated_ids():
     params, _, targets = _ninja_problem(40, N=8, T=3, V=6)
     ids = np.array([[0, 0, 1], [1, 0, 0], [2, 2, 2], [0, 1, 2],
                     [0, 0, 0], [1, 1, 1], [2, 0, 1], [0, 2, 0]])  # tokens 3..5 never used
-    cache, expected = _torch_ninja(params, ids, targets, 1e-5)
+    cache, expected = torch_ninja(params, ids, targets, 1e-5)
     got = ninja_backward(params, cache, ids, targets)
     assert_close(got["C"], expected["C"], atol=1e-9, rtol=0,
                  what="dC when token ids repeat within and across rows",

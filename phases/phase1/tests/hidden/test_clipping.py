@@ -13,6 +13,7 @@ from contextlib import contextmanager
 import pytest
 import torch
 import torch.nn.utils.clip_grad as torch_clip_grad
+from phase1_testkit import copy_params
 
 import phase1.clipping as learner_module
 from phase1.clipping import clip_grad_norm_, clip_grad_value_
@@ -33,15 +34,6 @@ def _params(seed, scale, shapes=SHAPES, dtype=F64, no_grad=()):
             p.grad = scale * torch.randn(shape, generator=gen, dtype=dtype)
         params.append(p)
     return params
-
-
-def _copy(params):
-    out = []
-    for p in params:
-        q = torch.nn.Parameter(p.detach().clone())
-        q.grad = None if p.grad is None else p.grad.clone()
-        out.append(q)
-    return out
 
 
 @contextmanager
@@ -112,7 +104,7 @@ NORM_CASES = [  # (scale of the gradients, max_norm, norm_type)
 @pytest.mark.parametrize("scale,max_norm,norm_type", NORM_CASES)
 def test_clip_grad_norm_matches_torch(scale, max_norm, norm_type):
     mine = _params(10, scale)
-    ref = _copy(mine)
+    ref = copy_params(mine)
     grads_before = [p.grad for p in mine]
     what = f"clip_grad_norm_(max_norm={max_norm}, norm_type={norm_type}), gradients ~{scale}"
     got = _learner_norm(mine, max_norm, norm_type)
@@ -206,7 +198,7 @@ def test_at_exactly_max_norm_gradients_shrink_by_the_epsilon_only():
 
 def test_parameters_without_gradients_are_skipped():
     mine = _params(25, scale=3.0, no_grad=(0, 2))
-    ref = _copy(mine)
+    ref = copy_params(mine)
     got = _learner_norm(mine, 1.0)
     expected = torch.nn.utils.clip_grad_norm_(ref, 1.0)
     assert_close(got, expected, **TOL, what="total norm with parameters 0 and 2 lacking .grad",
@@ -218,7 +210,7 @@ def test_parameters_without_gradients_are_skipped():
 
 def test_a_single_tensor_is_accepted():
     (mine,) = _params(26, scale=3.0, shapes=((4, 3),))
-    (ref,) = _copy([mine])
+    (ref,) = copy_params([mine])
     got = _learner_norm(mine, 2.0)
     expected = torch.nn.utils.clip_grad_norm_(ref, 2.0)
     assert_close(got, expected, **TOL, what="clip_grad_norm_ on one tensor (not a list)",
@@ -299,7 +291,7 @@ def test_nonfinite_norm_is_returned_when_errors_are_off(norm_type):
 
 def test_finite_norm_does_not_raise_with_error_if_nonfinite():
     mine = _params(31, scale=3.0)
-    ref = _copy(mine)
+    ref = copy_params(mine)
     got = _learner_norm(mine, 1.0, error_if_nonfinite=True)
     expected = torch.nn.utils.clip_grad_norm_(ref, 1.0, error_if_nonfinite=True)
     assert_close(got, expected, **TOL, what="clip_grad_norm_(error_if_nonfinite=True), finite",
@@ -337,7 +329,7 @@ def test_clip_grad_norm_float32_matches_torch(norm_type):
 @pytest.mark.parametrize("clip_value", [0.05, 0.5, 1, 100.0])
 def test_clip_grad_value_matches_torch(clip_value):
     mine = _params(40, scale=1.0, no_grad=(1,))
-    ref = _copy(mine)
+    ref = copy_params(mine)
     grads_before = [p.grad for p in mine]
     out = _learner_value(mine, clip_value)
     torch.nn.utils.clip_grad_value_(ref, clip_value)

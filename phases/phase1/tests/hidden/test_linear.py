@@ -9,42 +9,19 @@ the depth experiments of Glorot & Bengio and He et al. (activations through 20 l
 """
 
 import math
-from contextlib import contextmanager
 
 import pytest
 import torch
 import torch.nn.functional as F
+from phase1_testkit import no_nn_init
 from torch import nn
 
 from phase1 import linear as L
-from shared import ForbiddenCallError, assert_close, assert_gradcheck, forbidden
+from shared import assert_close, assert_gradcheck, forbidden
 
 TOL64 = {"rtol": 1e-10, "atol": 1e-12}
 F_LINEAR = ("torch.nn.functional.linear",)
-NN_INIT = ("xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-           "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
-           "calculate_gain", "_calculate_fan_in_and_fan_out", "_calculate_correct_fan")
 GRAD_NAMES = ("x", "weight", "bias")
-
-
-@contextmanager
-def no_nn_init(by):
-    """Make torch.nn.init's fan, gain, xavier and kaiming functions raise inside the block."""
-    saved = {name: getattr(torch.nn.init, name) for name in NN_INIT}
-
-    def refuse(name):
-        def call(*args, **kwargs):
-            raise ForbiddenCallError(f"{by} must not call torch.nn.init.{name}: this exercise "
-                                     "is to implement it yourself.")
-        return call
-
-    try:
-        for name in NN_INIT:
-            setattr(torch.nn.init, name, refuse(name))
-        yield
-    finally:
-        for name, fn in saved.items():
-            setattr(torch.nn.init, name, fn)
 
 
 def expect_value_error(call, what, hint):

@@ -13,6 +13,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from phase1_testkit import forward_backward, twins
 from torch import nn
 
 from phase1.normalization import (
@@ -60,42 +61,12 @@ def _randn(*shape, seed, dtype=F64, scale=1.0, shift=0.0):
     return shift + scale * torch.randn(*shape, generator=gen, dtype=dtype)
 
 
-def _twins(mine, ref, seed=0, dtype=F64):
-    """Both modules in `dtype`, with the same random parameters (copied from torch's)."""
-    mine, ref = mine.to(dtype), ref.to(dtype)
-    gen = torch.Generator().manual_seed(seed)
-    with torch.no_grad():
-        for p in ref.parameters():
-            p.copy_(torch.randn(p.shape, generator=gen, dtype=p.dtype))
-    try:
-        mine.load_state_dict(ref.state_dict())
-    except RuntimeError as err:
-        raise AssertionError(
-            f"torch.nn.{type(ref).__name__}'s state dict does not load into your "
-            f"{type(mine).__name__}: parameters and buffers must have torch's names and "
-            f"shapes.\n{err}") from err
-    return mine, ref
-
-
-def _step(module, x, upstream):
-    """Forward and backward; returns output, input gradient and parameter gradients."""
-    module.zero_grad(set_to_none=True)
-    x = x.detach().clone().requires_grad_(True)
-    out = module(x)
-    assert isinstance(out, torch.Tensor) and out.requires_grad, (
-        f"{type(module).__name__}'s output must be a tensor that requires grad, so that "
-        "gradients reach the input and the parameters; got "
-        f"{type(out).__name__} with requires_grad={getattr(out, 'requires_grad', None)}")
-    out.backward(upstream)
-    return out.detach(), x.grad, {n: p.grad for n, p in module.named_parameters()}
-
-
 def _assert_same_step(mine, ref, x, what, hint, seed=1, tol=None):
     """One forward/backward of both modules on x: outputs, gradients and buffers agree."""
     tol = TOL if tol is None else tol
     upstream = _randn(*x.shape, seed=seed, dtype=x.dtype)
-    got, gx, gp = _step(mine, x, upstream)
-    exp, ex, ep = _step(ref, x, upstream)
+    got, gx, gp = forward_backward(mine, x, upstream)
+    exp, ex, ep = forward_backward(ref, x, upstream)
     oracle = f"torch.nn.{type(ref).__name__} with the same weights, {x.dtype}"
     assert_close(got, exp, **tol, what=f"{what}: the output", oracle=oracle, hint=hint)
     assert_close(gx, ex, **tol, what=f"{what}: the gradient with respect to the input",
@@ -195,13 +166,13 @@ def _bn_run(mine, ref, shapes, what, hint=None, seed=100):
 @pytest.mark.parametrize("momentum", [0.1, 0.5, None])
 @pytest.mark.parametrize("shape", [(8, 4), (5, 4, 7)])
 def test_batchnorm1d_matches_torch_over_training_steps(shape, momentum):
-    mine, ref = _twins(BatchNorm1d(4, momentum=momentum), nn.BatchNorm1d(4, momentum=momentum))
+    mine, ref = twins(BatchNorm1d(4, momentum=momentum), nn.BatchNorm1d(4, momentum=momentum))
     _bn_run(mine, ref, [shape] * 4, f"BatchNorm1d(4, momentum={momentum})")
 
 
 @pytest.mark.parametrize("momentum", [0.1, None])
 def test_batchnorm2d_matches_torch_over_training_steps(momentum):
-    mine, ref = _twins(BatchNorm2d(3, momentum=momentum), nn.BatchNorm2d(3, momentum=momentum))
+    mine, ref = twins(BatchNorm2d(3, momentum=momentum), nn.BatchNorm2d(3, momentum=momentum))
     _bn_run(mine, ref, [(4, 3, 5, 6), (2, 3, 4, 4), (6, 3, 3, 2)],
             f"BatchNorm2d(3, momentum={momentum})",
             hint="each channel's statistics are over N, H and W together (not per sample)")
@@ -283,7 +254,7 @@ def test_running_stats_record_no_autograd_history():
 
 
 def test_eval_mode_uses_running_statistics():
-    mine, ref = _twins(BatchNorm2d(3), nn.BatchNorm2d(3))
+    mine, ref = twins(BatchNorm2d(3), nn.BatchNorm2d(3))
     for k in range(3):
         x = _randn(4, 3, 2, 2, seed=40 + k, scale=2.0, shift=1.0)
         mine(x)
@@ -316,14 +287,14 @@ def test_eval_output_does_not_depend_on_the_rest_of_the_batch():
 
 
 def test_affine_false_matches_torch():
-    mine, ref = _twins(BatchNorm2d(3, affine=False), nn.BatchNorm2d(3, affine=False))
+    mine, ref = twins(BatchNorm2d(3, affine=False), nn.BatchNorm2d(3, affine=False))
     assert mine.weight is None and mine.bias is None, (
         "with affine=False, weight and bias must be None (register_parameter(name, None))")
     _bn_run(mine, ref, [(3, 3, 2, 4)] * 2, "BatchNorm2d(3, affine=False)")
 
 
 def test_without_running_stats_batch_statistics_are_used_in_eval_too():
-    mine, ref = _twins(BatchNorm1d(3, track_running_stats=False),
+    mine, ref = twins(BatchNorm1d(3, track_running_stats=False),
                        nn.BatchNorm1d(3, track_running_stats=False))
     assert mine.running_mean is None and mine.num_batches_tracked is None, (
         "with track_running_stats=False, running_mean, running_var and num_batches_tracked "
@@ -341,13 +312,13 @@ def test_without_running_stats_batch_statistics_are_used_in_eval_too():
 
 
 def test_batchnorm_eps_is_inside_the_square_root():
-    mine, ref = _twins(BatchNorm2d(2, eps=0.3), nn.BatchNorm2d(2, eps=0.3))
+    mine, ref = twins(BatchNorm2d(2, eps=0.3), nn.BatchNorm2d(2, eps=0.3))
     _bn_run(mine, ref, [(3, 2, 2, 2)] * 2, "BatchNorm2d(2, eps=0.3)",
             hint="x_hat = (x - mean) / sqrt(var + eps): eps inside the square root, as torch")
 
 
 def test_batchnorm_float32_matches_torch():
-    mine, ref = _twins(BatchNorm2d(3), nn.BatchNorm2d(3), dtype=torch.float32)
+    mine, ref = twins(BatchNorm2d(3), nn.BatchNorm2d(3), dtype=torch.float32)
     x = _randn(4, 3, 3, 3, seed=53, dtype=torch.float32)
     _assert_same_step(mine, ref, x, "BatchNorm2d(3) in float32", "compute in x's dtype",
                       tol={"rtol": 1e-5, "atol": 1e-5})
@@ -394,7 +365,7 @@ def test_layer_norm_function_gradcheck_without_affine():
 @pytest.mark.parametrize("normalized_shape,x_shape", [(7, (3, 7)), ((7,), (2, 3, 7)),
                                                       ((3, 4), (2, 3, 4)), ([2, 3, 2], (2, 3, 2))])
 def test_layernorm_matches_torch(normalized_shape, x_shape):
-    mine, ref = _twins(LayerNorm(normalized_shape), nn.LayerNorm(normalized_shape))
+    mine, ref = twins(LayerNorm(normalized_shape), nn.LayerNorm(normalized_shape))
     x = _randn(*x_shape, seed=64, scale=3.0, shift=-2.0)
     _assert_same_step(mine, ref, x, f"LayerNorm({normalized_shape}) on x of shape {x_shape}",
                       "normalise over the trailing normalized_shape axes of each slice, biased "
@@ -404,7 +375,7 @@ def test_layernorm_matches_torch(normalized_shape, x_shape):
 @pytest.mark.parametrize("kwargs", [{"elementwise_affine": False}, {"bias": False},
                                     {"eps": 0.2}])
 def test_layernorm_options_match_torch(kwargs):
-    mine, ref = _twins(LayerNorm(6, **kwargs), nn.LayerNorm(6, **kwargs))
+    mine, ref = twins(LayerNorm(6, **kwargs), nn.LayerNorm(6, **kwargs))
     x = _randn(4, 6, seed=65, scale=0.5)
     _assert_same_step(mine, ref, x, f"LayerNorm(6, **{kwargs})",
                       "elementwise_affine=False: no weight, no bias; bias=False: weight only; "
@@ -428,7 +399,7 @@ def test_layernorm_rejects_a_wrong_trailing_shape():
 
 
 def test_layernorm_float32_matches_torch():
-    mine, ref = _twins(LayerNorm(16), nn.LayerNorm(16), dtype=torch.float32)
+    mine, ref = twins(LayerNorm(16), nn.LayerNorm(16), dtype=torch.float32)
     x = _randn(4, 16, seed=67, dtype=torch.float32)
     _assert_same_step(mine, ref, x, "LayerNorm(16) in float32", "compute in x's dtype",
                       tol={"rtol": 1e-5, "atol": 1e-5})
@@ -458,7 +429,7 @@ def test_rms_norm_function_gradcheck(with_weight):
     ((2, 4), (2, 4), {"eps": 1e-5}),
 ])
 def test_rmsnorm_matches_torch(normalized_shape, x_shape, kwargs):
-    mine, ref = _twins(RMSNorm(normalized_shape, **kwargs), nn.RMSNorm(normalized_shape, **kwargs))
+    mine, ref = twins(RMSNorm(normalized_shape, **kwargs), nn.RMSNorm(normalized_shape, **kwargs))
     x = _randn(*x_shape, seed=72, scale=2.0, shift=0.7)
     _assert_same_step(mine, ref, x, f"RMSNorm({normalized_shape}, **{kwargs})",
                       "x / sqrt(mean(x ** 2) + eps) over the trailing axes: no mean subtracted, "
@@ -469,7 +440,7 @@ def test_rmsnorm_matches_torch(normalized_shape, x_shape, kwargs):
 def test_rmsnorm_default_eps_is_the_machine_epsilon_of_the_input_dtype(dtype):
     # Inputs of size ~1e-4 have mean squares ~1e-8, comparable with float32's eps (1.2e-7):
     # the choice of eps changes the output well beyond the tolerance.
-    mine, ref = _twins(RMSNorm(4), nn.RMSNorm(4), dtype=dtype)
+    mine, ref = twins(RMSNorm(4), nn.RMSNorm(4), dtype=dtype)
     x = _randn(3, 4, seed=73, dtype=dtype, scale=1e-4)
     tol = TOL if dtype == torch.float64 else {"rtol": 1e-5, "atol": 1e-5}
     _assert_same_step(mine, ref, x, f"RMSNorm(4) (eps=None) on {dtype} inputs of size 1e-4",
@@ -514,7 +485,7 @@ def test_group_norm_function_gradcheck_without_affine():
 @pytest.mark.parametrize("groups", [1, 2, 3, 6])
 @pytest.mark.parametrize("x_shape", [(4, 6), (3, 6, 5), (2, 6, 3, 4)])
 def test_groupnorm_matches_torch(groups, x_shape):
-    mine, ref = _twins(GroupNorm(groups, 6), nn.GroupNorm(groups, 6))
+    mine, ref = twins(GroupNorm(groups, 6), nn.GroupNorm(groups, 6))
     x = _randn(*x_shape, seed=84, scale=2.0, shift=-1.0)
     _assert_same_step(mine, ref, x, f"GroupNorm({groups}, 6) on x of shape {x_shape}",
                       "group k holds CONSECUTIVE channels k*C/G ... (k+1)*C/G - 1; statistics "
@@ -523,7 +494,7 @@ def test_groupnorm_matches_torch(groups, x_shape):
 
 @pytest.mark.parametrize("kwargs", [{"affine": False}, {"eps": 0.4}])
 def test_groupnorm_options_match_torch(kwargs):
-    mine, ref = _twins(GroupNorm(2, 4, **kwargs), nn.GroupNorm(2, 4, **kwargs))
+    mine, ref = twins(GroupNorm(2, 4, **kwargs), nn.GroupNorm(2, 4, **kwargs))
     x = _randn(3, 4, 5, seed=85, scale=0.5)
     _assert_same_step(mine, ref, x, f"GroupNorm(2, 4, **{kwargs})",
                       "affine=False: no weight or bias; eps inside the square root")
@@ -560,7 +531,7 @@ def test_groupnorm_rejects_groups_that_do_not_divide_the_channels():
 @pytest.mark.parametrize("affine", [False, True])
 @pytest.mark.parametrize("training", [True, False])
 def test_instancenorm2d_matches_torch(affine, training):
-    mine, ref = _twins(InstanceNorm2d(3, affine=affine), nn.InstanceNorm2d(3, affine=affine))
+    mine, ref = twins(InstanceNorm2d(3, affine=affine), nn.InstanceNorm2d(3, affine=affine))
     mine.train(training)
     ref.train(training)
     x = _randn(2, 3, 4, 5, seed=88, scale=2.0, shift=1.0)
@@ -569,7 +540,7 @@ def test_instancenorm2d_matches_torch(affine, training):
 
 
 def test_instancenorm2d_eps_matters():
-    mine, ref = _twins(InstanceNorm2d(2, eps=0.5, affine=True),
+    mine, ref = twins(InstanceNorm2d(2, eps=0.5, affine=True),
                        nn.InstanceNorm2d(2, eps=0.5, affine=True))
     x = _randn(3, 2, 3, 3, seed=89, scale=0.5)
     _assert_same_step(mine, ref, x, "InstanceNorm2d(2, eps=0.5, affine=True)",

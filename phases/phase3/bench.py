@@ -3,6 +3,8 @@
     PYTHONPATH=solutions/phase3 python phases/phase3/bench.py     # the reference solutions
     PYTHONPATH=phases/phase3 python phases/phase3/bench.py        # your own code
     python phases/phase3/bench.py --only flash --repeats 3
+    python phases/phase3/bench.py --only capstone                 # about a minute on 2 cores
+    python phases/phase3/bench.py --only bpe
 
 1. Flash attention (phase3.flash_attention) against naive attention, softmax(q k^T / sqrt(d)) v
    through autograd, causal, forward + backward at T = 1024, 2048 and 4096 (B = 1, 4 heads,
@@ -13,6 +15,13 @@
    GPU, memory traffic), which is what the first column shows.
 2. The KV cache (phase3.kv_cache): greedy generation of 256 new tokens with and without the
    cache, on the same small model; the speed-up (target >= 5x) and whether the tokens agree.
+3. Byte-level BPE (phase3.bpe): training a 1,000-token vocabulary on Tiny Shakespeare (wall
+   time), and encoding Tiny Shakespeare with GPT-2's 50,000 merges, ours against tiktoken
+   (throughput, and whether the ids agree).
+4. The capstone (phase3.capstone_minigpt): the reference TrainConfig() trained on Tiny
+   Shakespeare (TTI_DATA_DIR): its wall time, steps per second, and the final validation loss
+   over every 64-character window of the last 10%, next to a bigram model's and the test's
+   bar. Skipped with the loader's message when the text is absent.
 
 Nothing here fails because of a target: timings depend on the machine. Threads: torch's
 default, or OMP_NUM_THREADS (set OMP_WAIT_POLICY=PASSIVE too on a busy machine).
@@ -40,22 +49,8 @@ if importlib.util.find_spec("phase3") is None:
     sys.path.append(str(ROOT / "solutions" / "phase3"))  # default: the reference solutions
 
 import torch  # noqa: E402
-from torch.utils._python_dispatch import TorchDispatchMode  # noqa: E402
 
-
-class LargestOutput(TorchDispatchMode):
-    """Records the largest number of elements of any tensor an op returns."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.largest = 0
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
-        out = func(*args, **(kwargs or {}))
-        for t in out if isinstance(out, (tuple, list)) else (out,):
-            if isinstance(t, torch.Tensor):
-                self.largest = max(self.largest, t.numel())
-        return out
+from shared.memory import LargestOutput  # noqa: E402
 
 
 def median_time(fn: Callable[[], object], repeats: int, warmup: int = 1) -> float:
@@ -192,11 +187,124 @@ def print_kv_cache(result: dict[str, object] | None) -> None:
     print(f"speed-up {result['speedup']:.1f}x ({met}); tokens with and without the cache: {same}")
 
 
+# --- the capstone ----------------------------------------------------------------------------
+
+CAPSTONE_BAR = 2.25  # the validation loss the capstone's hidden test asks for
+
+
+def bench_capstone() -> dict[str, object] | None:
+    """Train the reference TrainConfig() once: wall time, losses, and the bigram baseline."""
+    from phase3.capstone_minigpt import TrainConfig, train
+    from shared.data import DataNotFoundError, load_tiny_shakespeare
+    from shared.lm_eval import bigram_val_loss, windowed_val_loss
+
+    try:
+        text = load_tiny_shakespeare()
+    except DataNotFoundError as err:
+        print(f"Capstone: skipped, Tiny Shakespeare not found.\n{err}")
+        return None
+    chars = sorted(set(text))
+    stoi = {ch: i for i, ch in enumerate(chars)}
+    ids = torch.tensor([stoi[ch] for ch in text])  # this file's own encoding, for the baseline
+    cut = int(0.9 * len(ids))
+    config = TrainConfig()
+    start = time.perf_counter()
+    try:
+        model, losses = train(config, text)
+    except NotImplementedError as err:  # measuring your own, unfinished code
+        print(f"Capstone: not implemented ({err})")
+        return None
+    seconds = time.perf_counter() - start
+    return {"config": config, "seconds": seconds, "first": losses[0],
+            "last": statistics.fmean(losses[-20:]), "vocab": len(chars),
+            "params": sum(p.numel() for p in model.parameters()),
+            "val": windowed_val_loss(model, ids[cut:], config.block_size, len(chars)),
+            "bigram": bigram_val_loss(ids[:cut], ids[cut:], len(chars))}
+
+
+def print_capstone(result: dict[str, object] | None) -> None:
+    if result is None:
+        return
+    c = result["config"]
+    print(f"Capstone: the reference TrainConfig() on Tiny Shakespeare: DecoderLM {c.n_layer} "
+          f"layers, {c.n_head} heads, n_embd {c.n_embd}, block {c.block_size} "
+          f"({result['params']:,} parameters); {c.max_steps} steps of {c.batch_size} x "
+          f"{c.block_size} characters, lr {c.lr:g} (warmup {c.warmup_steps}, cosine to "
+          f"{c.min_lr:g})")
+    header = f"{'measure':<40}{'value':>10}"
+    print(header)
+    print("-" * len(header))
+    rows = [("wall time of train() (s)", f"{result['seconds']:.1f}"),
+            ("steps per second", f"{c.max_steps / result['seconds']:.1f}"),
+            (f"first training loss (ln {result['vocab']} = {math.log(result['vocab']):.3f})",
+             f"{result['first']:.3f}"),
+            ("training loss, mean of the last 20 steps", f"{result['last']:.3f}"),
+            ("validation loss (every 64-char window)", f"{result['val']:.3f}"),
+            ("bigram baseline on validation", f"{result['bigram']:.3f}"),
+            ("the capstone test's bar", f"{CAPSTONE_BAR:.3f}")]
+    for name, value in rows:
+        print(f"{name:<40}{value:>10}")
+    met = "below" if result["val"] < CAPSTONE_BAR else "NOT below"
+    print(f"validation loss {met} the bar, {result['bigram'] - result['val']:.3f} nats per "
+          f"character better than the bigram model")
+
+
+# --- BPE ---------------------------------------------------------------------------------------
+
+BPE_VOCAB = 1000
+
+
+def bench_bpe(repeats: int = 3) -> dict[str, object] | None:
+    """Training a 1,000-token byte-level BPE on Tiny Shakespeare (wall time), and encoding
+    Tiny Shakespeare with GPT-2's 50,000 merges: ours (phase3.bpe.Tokenizer) against tiktoken,
+    checked to give the same ids."""
+    from phase3.bpe import Tokenizer, train_bpe
+    from shared.data import DataNotFoundError, load_tiny_shakespeare
+    from shared.gpt2_bpe import gpt2_bpe
+
+    try:
+        text = load_tiny_shakespeare()
+    except DataNotFoundError as err:
+        print(f"BPE: skipped ({err})")
+        return None
+    try:
+        start = time.perf_counter()
+        train_bpe(text, BPE_VOCAB, ["<|endoftext|>"])
+        train_s = time.perf_counter() - start
+        enc, vocab, merges = gpt2_bpe()
+
+        def ours() -> list[int]:
+            return Tokenizer(vocab, merges).encode(text)  # a fresh one: no warm cache
+
+        same = ours() == enc.encode_ordinary(text)
+    except NotImplementedError as err:  # measuring your own, unfinished code
+        print(f"BPE: not implemented ({err})")
+        return None
+    return {"chars": len(text), "train": train_s, "ours": median_time(ours, repeats, 0),
+            "tiktoken": median_time(lambda: enc.encode_ordinary(text), repeats), "same": same}
+
+
+def print_bpe(result: dict[str, object] | None) -> None:
+    if result is None:
+        return
+    mb = result["chars"] / 1e6
+    print(f"Byte-level BPE on Tiny Shakespeare ({mb:.2f} M characters): training a "
+          f"{BPE_VOCAB}-token vocabulary took {result['train']:.1f} s")
+    header = f"{'encoding with GPT-2 merges':<28}{'wall s':>8}{'M chars/s':>11}"
+    print(header)
+    print("-" * len(header))
+    for name in ("ours", "tiktoken"):
+        print(f"{name:<28}{result[name]:>8.3f}{mb / result[name]:>11.2f}")
+    same = "identical" if result["same"] else "DIFFERENT (a bug: the ids must agree)"
+    print(f"ours / tiktoken: {result['ours'] / result['tiktoken']:.0f}x the time; ids: {same}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=3, help="timed runs per measurement")
-    parser.add_argument("--only", choices=("flash", "kv"), help="run one benchmark only")
+    parser.add_argument("--only", choices=("flash", "kv", "bpe", "capstone"),
+                        help="run one benchmark only")
     args = parser.parse_args(argv)
 
     import phase3
@@ -209,6 +317,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.only in (None, "kv"):
         print()
         print_kv_cache(bench_kv_cache(args.repeats))
+    if args.only in (None, "bpe"):
+        print()
+        print_bpe(bench_bpe(args.repeats))
+    if args.only in (None, "capstone"):
+        print()
+        print_capstone(bench_capstone())
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""For capstones, which run a learner's other modules: name the one to finish first.
+"""For tests that run a learner's other modules (capstones, the CLI): name the one to finish first.
 
     with uses_your_modules("phase1.capstone_mnist"):
         model = build_model(seed=0)
@@ -33,5 +33,5 @@ def uses_your_modules(capstone: str) -> Iterator[None]:
             raise
         phase = "phase-" + package.removeprefix("phase")
         raise NotImplementedError(
-            f"{err} -- this capstone test runs your {module}, which is not finished: finish "
+            f"{err} -- this test runs your {module}, which is not finished: finish "
             f"it first (grade {phase} {module.removeprefix(package + '.')}).") from err

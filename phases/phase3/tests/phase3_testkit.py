@@ -67,3 +67,46 @@ def segmentations(text, pieces):
         if text[:end] in pieces:
             out += [[text[:end], *rest] for rest in segmentations(text[end:], pieces)]
     return out
+
+
+# --- generate: a tiny checkpoint, and main(argv) in this process -----------------------------
+# Imports happen inside the functions: a learner's broken capstone_minigpt must not stop the
+# other modules' tests, which import this file too.
+
+GENERATE_VOCAB_TEXT = "abcdefgh ,.!\n"
+
+
+def generate_uses_your_modules():
+    """Name the module to finish first (capstone_minigpt, kv_cache, gpt) when one is not done."""
+    from shared.dependencies import uses_your_modules
+
+    return uses_your_modules("phase3.generate")
+
+
+def make_tiny_checkpoint(path, seed=0):
+    """A random DecoderLM (block_size 16, 13 characters) with a sharpened head, saved with the
+    learner's save_checkpoint. Returns (model, vocab)."""
+    import torch
+
+    from phase3.capstone_minigpt import TrainConfig, build_model, build_vocab, save_checkpoint
+
+    config = TrainConfig(block_size=16, n_layer=2, n_head=2, n_embd=16, seed=seed)
+    with generate_uses_your_modules():
+        vocab = build_vocab(GENERATE_VOCAB_TEXT)
+        model = build_model(config, len(vocab)).eval()
+        with torch.no_grad():
+            model.lm_head.weight.mul_(50.0)  # logits of a few units: a model with preferences
+        save_checkpoint(path, model, config, vocab)
+    return model, vocab
+
+
+def run_generate_main(argv):
+    """phase3.generate.main(argv) -> its exit code (argparse's SystemExit counts as a return)."""
+    from phase3.generate import main
+
+    with generate_uses_your_modules():
+        try:
+            code = main(argv)
+        except SystemExit as exit_:
+            code = exit_.code
+    return 0 if code is None else code

@@ -16,28 +16,9 @@ from pathlib import Path
 
 import pytest
 import torch
-
-from phase3.capstone_minigpt import TrainConfig, build_model, build_vocab, save_checkpoint
-from shared.dependencies import uses_your_modules as _uses_your_modules
-
-VOCAB_TEXT = "abcdefgh ,.!\n"
-
-
-def uses_your_modules():
-    """Name the module to finish first (capstone_minigpt, kv_cache, gpt) when one is not done."""
-    return _uses_your_modules("phase3.generate")
-
-
-def make_checkpoint(path, seed=0):
-    """A random DecoderLM (block_size 16, 13 characters) with a sharpened head, saved."""
-    config = TrainConfig(block_size=16, n_layer=2, n_head=2, n_embd=16, seed=seed)
-    with uses_your_modules():
-        vocab = build_vocab(VOCAB_TEXT)
-        model = build_model(config, len(vocab)).eval()
-        with torch.no_grad():
-            model.lm_head.weight.mul_(50.0)  # logits of a few units: a model with preferences
-        save_checkpoint(path, model, config, vocab)
-    return model, vocab
+from phase3_testkit import generate_uses_your_modules as uses_your_modules
+from phase3_testkit import make_tiny_checkpoint as make_checkpoint
+from phase3_testkit import run_generate_main as run_main
 
 
 @pytest.fixture
@@ -45,18 +26,6 @@ def ckpt(tmp_path):
     """The checkpoint's path; the file is written by the test (make_checkpoint), not here, so
     that an unfinished capstone_minigpt fails the test instead of erroring in a fixture."""
     return tmp_path / "tiny.pt"
-
-
-def run_main(argv):
-    """main(argv) -> its exit code (argparse's SystemExit counts as a return)."""
-    from phase3.generate import main
-
-    with uses_your_modules():
-        try:
-            code = main(argv)
-        except SystemExit as exit_:
-            code = exit_.code
-    return 0 if code is None else code
 
 
 def generate_text(capsys, argv):

@@ -17,6 +17,8 @@ from grader.site_pages import docs_problems, module_page, sentences_of_tests, un
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "build" / "artifacts"
 PAGE_TO_CHECK = ("phase-3", "attention")
+# The browser tests may first install Chromium with apt-get (minutes on a fresh machine).
+BROWSER_TIMEOUT = 1200
 
 
 def test_every_module_has_its_intuition_math_and_experiment():
@@ -103,6 +105,7 @@ def browser_page():
         browser.close()
 
 
+@pytest.mark.timeout(BROWSER_TIMEOUT)
 def test_module_page_renders_its_formulas(browser_page):
     browser_page.wait_for_function(
         "() => document.querySelectorAll('.arithmatex .MathJax_CHTML').length > 0",
@@ -115,6 +118,7 @@ def test_module_page_renders_its_formulas(browser_page):
         f"{rendered} of {marked} formulas rendered by MathJax, {errors} with TeX errors")
 
 
+@pytest.mark.timeout(BROWSER_TIMEOUT)
 def test_module_page_shows_its_pictures_and_api(browser_page):
     images = browser_page.evaluate(
         "Array.from(document.querySelectorAll('article img'))"

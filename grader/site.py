@@ -74,7 +74,7 @@ def _copy_mathjax(docs: Path) -> str:
     return "javascripts/mathjax/MathJax.js"
 
 
-def mkdocs_config(root: Path, phases: list[Phase], site_dir: Path, mathjax: str) -> dict:
+def mkdocs_config(phases: list[Phase], site_dir: Path, mathjax: str) -> dict:
     nav: list = [{"Home": "index.md"}]
     for p in phases:
         pages = [{"Overview": f"{p.key}/index.md"}]
@@ -160,7 +160,7 @@ def build(root: Path, site_dir: Path, jobs: int = 2) -> None:
     mathjax = _copy_mathjax(docs)
     config = src / "mkdocs.yml"
     # JSON is YAML: no YAML writer needed.
-    config.write_text(json.dumps(mkdocs_config(root, phases, site_dir.resolve(), mathjax),
+    config.write_text(json.dumps(mkdocs_config(phases, site_dir.resolve(), mathjax),
                                  indent=1), encoding="utf-8")
     print(f"site: mkdocs build --strict ({len(results)} experiments took "
           f"{time.monotonic() - start:.0f} s)", flush=True)

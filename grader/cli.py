@@ -127,6 +127,9 @@ def _target(root: Path, solutions: bool, source: Path | None) -> Target:
         if not source.is_dir():
             _fail_usage(f"--from {source}: no such folder.")
         return Target("from", root, source.resolve())
+    if solutions and not (root / "solutions").is_dir():
+        _fail_usage("--solutions: this checkout has no solutions/ folder (a learner release "
+                    "ships without the reference solutions).")
     return Target("solutions" if solutions else "learner", root)
 
 

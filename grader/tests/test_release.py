@@ -112,3 +112,13 @@ def test_release_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "grader.cli", "release", "--out", str(tmp_path)],
                           cwd=REPO, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "not empty" in proc.stderr
+
+
+def test_solutions_and_reference_pictures_are_refused_in_a_release(release: Path) -> None:
+    env = dict(os.environ, TTI_ROOT=str(release), COLUMNS="200")
+    for args in (["phase-0", "probability", "--solutions"],
+                 ["experiment", "phase-0", "probability", "--solutions"]):
+        proc = subprocess.run([sys.executable, "-m", "grader.cli", *args], cwd=release, env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 2 and "no solutions/ folder" in proc.stderr, (
+            args, proc.returncode, proc.stderr)

@@ -170,7 +170,9 @@ def train_skipgram(corpus: list[int], vocab_size: int, dim: int = 16, window: in
     [-0.5 / dim, 0.5 / dim]. Each epoch shuffles skipgram_pairs(corpus, window), cuts it into
     batches of batch_size, draws num_negatives negatives per pair from the corpus's unigram
     counts ** 0.75, and steps W -= lr * gradient from sgns_loss_and_grads (repeated ids in a
-    batch accumulate their gradients).
+    batch accumulate their gradients). That gradient is of the batch's MEAN loss, so each pair
+    moves by about lr / batch_size: the defaults suit the tests' tiny corpora; on real text use
+    a much larger lr (around 10 for batches of 512).
 
     Returns:
         (W_in, W_out), float32 tensors of shape (vocab_size, dim); W_in are the word vectors.

@@ -5,15 +5,19 @@
 2. API: each stub's public API (names, signatures, docstrings) equals its solution's.
 3. Solutions: every test of every module passes against the reference solution.
 4. Stubs: every test of every module fails, and only with NotImplementedError.
+5. Experiments on the stubs: each stops with NotImplementedError ("not started"), never with
+   another error. (The reference side of each experiment runs when the site is built.)
 """
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader.apicheck import compare
+from grader.experiment import ExperimentResult, experiment_modules, run_experiments
 from grader.manifest import Phase
 from grader.paths import Target, module_test_files
 from grader.results import ModuleResult
@@ -99,8 +103,23 @@ def stub_violation(r: ModuleResult) -> Violation | None:
     return Violation(r.phase, r.module, "stub fails cleanly", detail)
 
 
+def stub_experiment_violations(root: Path, phases: list[Phase], jobs: int,
+                               on_result: Callable[[ExperimentResult], None]) -> list[Violation]:
+    violations = []
+    with tempfile.TemporaryDirectory(prefix="tti-check-") as tmp:
+        for phase in phases:
+            results = run_experiments(Target("learner", root), phase, experiment_modules(phase),
+                                      Path(tmp) / phase.key, on_result, jobs=jobs)
+            violations += [Violation(r.phase, r.module, "stub experiment stops cleanly",
+                                     f"{r.status}: {r.message[-500:]}")
+                           for r in results if r.status != "not_started"]
+    return violations
+
+
 def run_check(root: Path, phases: list[Phase], options: RunOptions,
-              on_result: Callable[[str, ModuleResult], None]) -> list[Violation]:
+              on_result: Callable[[str, ModuleResult], None],
+              on_experiment: Callable[[ExperimentResult], None] = lambda r: None,
+              ) -> list[Violation]:
     violations: list[Violation] = []
     for phase in phases:
         violations += layout_violations(root, phase)
@@ -117,4 +136,4 @@ def run_check(root: Path, phases: list[Phase], options: RunOptions,
         results = run_jobs(target, jobs, options,
                            lambda r, _kind=kind: on_result(_kind, r))
         violations += [v for r in results if (v := judge(r)) is not None]
-    return violations
+    return violations + stub_experiment_violations(root, phases, options.jobs, on_experiment)

@@ -315,7 +315,12 @@ def check(
     def on_result(kind: str, result: ModuleResult) -> None:
         err.print(Text(f"[{'solution' if kind == 'solutions' else 'stub'}]") + one_line(result))
 
-    violations = run_check(root, selected, RunOptions(jobs=jobs or default_jobs()), on_result)
+    def on_experiment(result) -> None:  # noqa: ANN001 (an ExperimentResult)
+        err.print(f"[stub experiment] {result.phase} {result.module}: {result.status} "
+                  f"({result.seconds:.1f}s)")
+
+    violations = run_check(root, selected, RunOptions(jobs=jobs or default_jobs()), on_result,
+                           on_experiment)
     console = Console(highlight=False)
     n_modules = sum(len(p.modules) for p in selected)
     n_bad = len({(v.phase, v.module) for v in violations})

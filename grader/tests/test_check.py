@@ -43,3 +43,13 @@ def test_stub_that_does_not_import_is_a_violation(toy) -> None:
     proc = toy.grade("check")
     assert proc.returncode == 1
     assert "ModuleNotFoundError" in proc.stdout
+
+
+def test_a_stub_experiment_must_stop_at_the_stub(toy) -> None:
+    toy.write("phases/phase5/experiments/adder.py",
+              "from phase5.adder import add\n\n\ndef run(out):\n    return add(1, 2)\n")
+    assert toy.grade("check", "phase-5").returncode == 0  # NotImplementedError: not started
+    toy.write("phases/phase5/experiments/adder.py", "def run(out):\n    return 1 / 0\n")
+    proc = toy.grade("check", "phase-5")
+    assert proc.returncode == 1
+    assert "stub experiment stops cleanly" in proc.stdout and "ZeroDivisionError" in proc.stdout

@@ -23,6 +23,7 @@ and the forbidden function. Run the test's own oracle outside the block.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from types import ModuleType
@@ -56,10 +57,19 @@ def _resolve(dotted: str) -> tuple[Any, str]:
     raise ValueError(f"forbidden(): cannot resolve {dotted!r}: no such function")
 
 
+def _learner_modules(by: str) -> list[ModuleType]:
+    """The loaded modules of the package named by `by` ("phase0.linalg.inverse" -> phase0.*)."""
+    package = by.split(".", 1)[0]
+    return [m for name, m in list(sys.modules.items())
+            if isinstance(m, ModuleType) and (name == package or name.startswith(package + "."))]
+
+
 @contextmanager
 def _forbid_attributes(names: list[str], by: str) -> Iterator[None]:
-    """Replace each named module attribute by a function that refuses, for the block."""
+    """Replace each named module attribute by a function that refuses, for the block; also
+    the learner's own module-level aliases of it (`from numpy.linalg import inv`)."""
     saved: list[tuple[Any, str, Any]] = []
+    learner = _learner_modules(by)
     try:
         for name in names:
             full = "numpy." + name.split(".", 1)[1] if name.startswith("np.") else name
@@ -71,8 +81,11 @@ def _forbid_attributes(names: list[str], by: str) -> Iterator[None]:
             def refuse(*args: Any, _name: str = name, **kwargs: Any) -> Any:
                 raise ForbiddenCallError(_message(_name, by))
 
-            saved.append((parent, attr, original))
-            setattr(parent, attr, refuse)
+            places = [(parent, attr)] + [(m, a) for m in learner for a, v in vars(m).items()
+                                         if v is original and m is not parent]
+            for place, place_attr in places:
+                saved.append((place, place_attr, original))
+                setattr(place, place_attr, refuse)
         yield
     finally:
         for parent, attr, original in reversed(saved):

@@ -150,3 +150,22 @@ def test_a_function_imported_before_the_block_is_still_caught_by_the_mode():
     with forbidden("torch.nn.functional.softmax", by="phase1.x"):
         with pytest.raises(ForbiddenCallError):
             imported_softmax(torch.ones(2), dim=0)
+
+
+def test_a_learner_alias_imported_at_module_level_is_caught_and_restored(monkeypatch):
+    """`from numpy.linalg import inv` in the learner's module binds the function early: the
+    block replaces that alias too, and puts it back afterwards."""
+    import sys
+    import types
+
+    learner = types.ModuleType("learnerpkg.linalg")
+    exec("from numpy.linalg import inv\nfrom numpy import exp as e\n"
+         "def inverse(a):\n    return inv(a)\n", learner.__dict__)
+    monkeypatch.setitem(sys.modules, "learnerpkg.linalg", learner)
+    with forbidden("numpy.linalg.inv", "numpy.exp", by="learnerpkg.linalg.inverse"):
+        with pytest.raises(ForbiddenCallError, match="numpy.linalg.inv"):
+            learner.inverse(np.eye(2))
+        with pytest.raises(ForbiddenCallError, match="numpy.exp"):
+            learner.e(1.0)
+    assert learner.inv is np.linalg.inv and learner.e is np.exp
+    assert_close(learner.inverse(2 * np.eye(2)), 0.5 * np.eye(2), what="inverse after the block")

@@ -45,11 +45,11 @@ SPELLINGS = {w.lower(): w for w in (
     "KL MLE MAP CLT XOR SGD AdamW Adam LSTM RNN GRU MLP CNN GPT BPE WordPiece RoPE ALiBi KV "
     "MLM NSP GLUE BERT LLaMA GQA MQA SVM PCA SVD EM CE MSE BCE ReLU GELU SiLU SwiGLU RMSNorm "
     "RMSprop LayerNorm BatchNorm BatchNorm1d BatchNorm2d GroupNorm InstanceNorm2d SDPA T5 MNIST "
-    "NaN API CLI LBFGS GMM KKT RBF IDX SimCLR DropConnect CutMix MixUp"
+    "NaN API CLI LBFGS GMM KKT RBF IDX SimCLR DropConnect CutMix MixUp NLL SGNS GloVe BigBird LM"
 ).split()}
-PHRASES = {"gpt2": "GPT-2", "info nce": "InfoNCE", "nt xent": "NT-Xent", "f linear": "F.linear",
-           "nn linear": "nn.Linear", "drop path": "drop-path", "top k": "top-k",
-           "top p": "top-p", "kv cache": "KV cache"}
+PHRASES = {"gpt2": "GPT-2", "kmeans": "k-means", "utf8": "UTF-8", "info nce": "InfoNCE",
+           "nt xent": "NT-Xent", "f linear": "F.linear", "nn linear": "nn.Linear",
+           "drop path": "drop-path", "top k": "top-k", "top p": "top-p", "kv cache": "KV cache"}
 
 
 def _sentence(name: str, doc: str | None) -> str:

@@ -37,6 +37,7 @@ def test_gradient_check_passes_right_gradient_and_flags_wrong_one():
 
 
 def test_d_sin_x_squared_at_a_few_points():
+    """The derivative of sin(x squared) is correct at a few points."""
     x = np.array([0.0, 0.5, -1.0, 2.0])
     assert_close(d_sin_x_squared(x), 2 * x * np.cos(x**2), atol=1e-12, rtol=1e-12,
                  what="d_sin_x_squared at x = [0, 0.5, -1, 2]",

@@ -8,6 +8,7 @@ from shared import assert_close, assert_equal, rng
 
 
 def test_gini_and_entropy_hand_cases():
+    """Gini and entropy match hand-computed values."""
     assert_close(gini(np.array([0, 1])), 0.5, what="gini([0, 1])",
                  oracle="1 - (0.5^2 + 0.5^2) = 0.5", hint="Gini impurity is 1 - sum_k p_k^2")
     assert_close(entropy(np.array([0, 1])), 1.0, what="entropy([0, 1])",
@@ -19,6 +20,7 @@ def test_gini_and_entropy_hand_cases():
 
 
 def test_best_split_on_a_tiny_hand_example():
+    """Best split finds the right feature and threshold on a tiny hand example."""
     # Feature 0 is noise; feature 1 separates the classes between 3.0 and 5.0.
     X = np.array([[0.0, 1.0], [1.0, 3.0], [0.0, 5.0], [1.0, 6.0]])
     y = np.array([0, 0, 1, 1])

@@ -9,6 +9,7 @@ from shared import assert_close, rng
 
 
 def test_posterior_of_a_medical_test():
+    """The posterior of a disease after a positive medical test matches Bayes' rule."""
     # 1% have the disease; the test detects it 90% of the time and has a 5% false-positive rate.
     got = estimation.posterior(np.array([0.01, 0.99]), np.array([0.90, 0.05]))
     expected = [0.009 / 0.0585, 0.0495 / 0.0585]  # P(positive) = 0.009 + 0.0495 = 0.0585
@@ -43,6 +44,7 @@ def test_gaussian_mle_uses_the_biased_variance():
 
 
 def test_beta_bernoulli_map_closed_form():
+    """The beta-Bernoulli MAP estimate matches its closed form."""
     got = estimation.beta_bernoulli_map(3, 10, a=5.0, b=2.0)
     assert_close(got, 7.0 / 15.0, atol=1e-12,
                  what="beta_bernoulli_map(heads=3, n=10, a=5, b=2)",

@@ -7,6 +7,7 @@ from shared import assert_close
 
 
 def test_backward_through_a_small_expression():
+    """Backward through a small expression gives the right gradients."""
     a, b = Value(2.0), Value(-3.0)
     c = a * b + a
     c.backward()
@@ -27,6 +28,7 @@ def test_value_used_twice_accumulates_its_gradient():
 
 
 def test_numbers_on_the_left_work():
+    """Plain numbers work on the left of an operator."""
     v = Value(4.0)
     out = 2 + v * 3 - 1 / v
     out.backward()
@@ -37,6 +39,7 @@ def test_numbers_on_the_left_work():
 
 
 def test_mlp_3_4_4_1_has_41_parameters():
+    """An MLP with layer sizes 3, 4, 4, 1 has the right number of parameters."""
     model = MLP(3, [4, 4, 1])
     n = len(model.parameters())
     assert n == 41, (f"MLP(3, [4, 4, 1]) has {n} parameters; expected 4*(3+1) + 4*(4+1) + "

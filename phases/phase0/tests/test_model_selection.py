@@ -11,6 +11,7 @@ from shared import assert_equal, rng
 
 
 def test_k_fold_without_shuffle_matches_kfold_layout():
+    """K-fold without shuffling lays out its folds like scikit-learn's KFold."""
     # KFold(n_splits=3, shuffle=False) on 10 samples: chunk sizes 4, 3, 3 (10 % 3 = 1 chunk
     # gets one extra), tested in order; train is everything else, ascending.
     folds = list(k_fold(10, 3, shuffle=False))
@@ -44,6 +45,7 @@ def test_k_fold_test_folds_cover_every_index_once():
 
 
 def test_train_test_split_sizes_and_pairs():
+    """Train-test split gives the right sizes and keeps rows of X and y paired."""
     n = 40
     X = np.arange(n, dtype=float)[:, None] * np.ones((1, 3))  # row i is [i, i, i]
     y = np.arange(n) * 10

@@ -11,6 +11,7 @@ from shared import assert_close, assert_equal, rng
 
 
 def test_fit_matches_group_statistics():
+    """Fit stores each class's feature means and variances."""
     X = np.array([[1.0, 2.0], [3.0, 2.0], [2.0, 5.0], [6.0, 0.0], [8.0, 1.0], [7.0, 5.0]])
     y = np.array([0, 0, 0, 1, 1, 1])
     nb = GaussianNB(var_smoothing=1e-3).fit(X, y)
@@ -28,6 +29,7 @@ def test_fit_matches_group_statistics():
 
 
 def test_predict_log_proba_rows_logsumexp_to_zero():
+    """Each row of predict_log_proba is a normalised log distribution."""
     g = rng(0)
     X = np.concatenate([g.normal(0, 1, (20, 3)), g.normal(2, 1, (30, 3))])
     y = np.array([0] * 20 + [1] * 30)
@@ -44,6 +46,7 @@ def test_predict_log_proba_rows_logsumexp_to_zero():
 
 
 def test_predicts_separable_blobs():
+    """Naive Bayes classifies well-separated blobs correctly."""
     # Blob centres 20 apart with unit variance: a test point is misclassified only if it lands
     # more than 10 standard deviations out, probability < 1e-22 per point.
     g = rng(1)

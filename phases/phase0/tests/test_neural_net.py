@@ -16,6 +16,7 @@ X_BOOL = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 
 
 def test_perceptron_learns_and_within_the_convergence_bound():
+    """The perceptron learns the AND function within the convergence bound."""
     y = np.array([-1, -1, -1, 1])  # AND
     w, b, converged, mistakes = perceptron_train(X_BOOL, y, max_epochs=100)
     margins = y * (X_BOOL @ np.asarray(w, dtype=float) + float(b))
@@ -74,6 +75,7 @@ def test_mlp_backward_matches_autograd():
 
 
 def test_ninja_backward_matches_autograd_for_every_tensor():
+    """The backprop-ninja backward pass matches autograd for every tensor."""
     g = rng(1)
     N, T, V, E, H, K = 9, 3, 7, 2, 6, 5
     params = {"C": g.normal(size=(V, E)), "W1": g.normal(size=(T * E, H)) / np.sqrt(T * E),

@@ -42,6 +42,7 @@ def test_cross_entropy_matches_torch():
 
 
 def test_fair_coin_has_one_bit_of_entropy():
+    """A fair coin has one bit of entropy."""
     got = probability.entropy(np.array([0.5, 0.5]), base=2)
     assert_close(got, 1.0, atol=1e-12, what="entropy([0.5, 0.5], base=2)",
                  oracle="the closed form: a fair coin carries 1 bit",

@@ -20,6 +20,7 @@ def test_rbf_kernel_matches_closed_form():
 
 
 def test_linear_svm_separates_two_blobs_with_01_labels():
+    """Linear SVM separates two blobs labelled 0 and 1."""
     g = rng(2)
     X = np.concatenate([g.normal(-2.0, 0.7, (60, 2)), g.normal(2.0, 0.7, (60, 2))])
     y = np.repeat([0, 1], 60)

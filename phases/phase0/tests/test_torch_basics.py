@@ -44,6 +44,7 @@ def test_numpy_to_tensor_shares_memory():
 
 
 def test_two_layer_net_named_parameters():
+    """The two-layer net has the documented named parameters."""
     net = TwoLayerNet(5, 7, 3)
     got = [(name, tuple(p.shape)) for name, p in net.named_parameters()]
     expected = [("fc1.weight", (7, 5)), ("fc1.bias", (7,)),
@@ -71,6 +72,7 @@ def test_manual_gradients_match_autograd():
 
 
 def test_predict_no_grad_records_no_graph():
+    """Predict without grad records no autograd graph."""
     net = _RefNet(4, 5, 2)
     out = predict_no_grad(net, torch.randn(3, 4))
     assert not out.requires_grad and out.grad_fn is None, (

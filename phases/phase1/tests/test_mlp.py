@@ -66,6 +66,7 @@ def test_linear_backward_matches_autograd():
 
 
 def test_network_tracks_an_nn_sequential_twin_for_20_sgd_steps():
+    """The network tracks an nn.Sequential twin for 20 SGD steps."""
     g = torch.Generator().manual_seed(0)
     net = Sequential(Linear(6, 10, generator=g, dtype=F64), BatchNorm1d(10, dtype=F64), Tanh(),
                      Linear(10, 8, generator=g, dtype=F64), ReLU(),

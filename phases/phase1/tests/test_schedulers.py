@@ -29,6 +29,7 @@ def _schedule(make, epochs):
 
 
 def test_warmup_cosine_gpt_recipe_landmarks():
+    """Warmup cosine gives the GPT recipe's rates at its landmark steps."""
     kw = dict(max_lr=6e-4, min_lr=6e-5, warmup_steps=2000, total_steps=600_000)
     landmarks = {0: 3e-7, 1999: 6e-4, 2000: 6e-4, 301_000: 3.3e-4, 600_000: 6e-5, 700_000: 6e-5}
     got = [warmup_cosine(step, **kw) for step in landmarks]
@@ -40,6 +41,7 @@ def test_warmup_cosine_gpt_recipe_landmarks():
 
 
 def test_step_lr_matches_torch():
+    """StepLR matches torch."""
     got = _schedule(lambda o: StepLR(o, step_size=7, gamma=0.5), 100)
     expected = _schedule(lambda o: L.StepLR(o, step_size=7, gamma=0.5), 100)
     assert_close(got, expected, rtol=1e-12, atol=0,
@@ -51,6 +53,7 @@ def test_step_lr_matches_torch():
 
 
 def test_cosine_warm_restarts_with_t_mult_matches_torch():
+    """Cosine annealing with warm restarts and T_mult matches torch."""
     kw = dict(T_0=5, T_mult=2, eta_min=0.001)
     got = _schedule(lambda o: CosineAnnealingWarmRestarts(o, **kw), 200)
     expected = _schedule(lambda o: L.CosineAnnealingWarmRestarts(o, **kw), 200)

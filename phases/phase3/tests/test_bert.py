@@ -69,6 +69,7 @@ def test_mlm_loss_counts_only_the_labelled_positions():
 
 
 def test_glue_metrics_hand_examples():
+    """GLUE metrics are right on hand examples."""
     assert_close(matthews_corrcoef([1, 1, 1, 0, 0], [1, 1, 0, 1, 0]), 1 / 6,
                  what="matthews_corrcoef([1, 1, 1, 0, 0], [1, 1, 0, 1, 0])",
                  oracle="(2*1 - 1*1) / sqrt(3 * 3 * 2 * 2) by hand",

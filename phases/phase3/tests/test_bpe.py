@@ -33,6 +33,7 @@ def test_pretokenize_matches_gpt2_regex_and_keeps_special_tokens_whole():
 
 
 def test_train_bpe_first_merges_on_sennrich_corpus():
+    """Train BPE learns the expected first merges on Sennrich's example corpus."""
     # Pre-tokens: "low" x1, " low" x4, " lower" x2, " widest" x3, " newest" x6. The pairs
     # (e, s) and (s, t) both occur 9 times; the tie goes to the greater pair (s, t); then
     # (e, st) occurs 9 times.

@@ -15,6 +15,7 @@ LOOKUPS = ("torch.nn.functional.embedding", "torch.embedding", "torch.nn.functio
 
 
 def test_embedding_lookup_and_gradient_with_repeated_ids():
+    """Embedding lookup and its gradient are right with repeated ids."""
     gen = torch.Generator().manual_seed(0)
     weight = torch.randn(6, 3, generator=gen, dtype=torch.float64, requires_grad=True)
     ids = torch.tensor([[1, 4, 1], [1, 0, 5]])
@@ -33,6 +34,7 @@ def test_embedding_lookup_and_gradient_with_repeated_ids():
 
 
 def test_sgns_gradients_match_autograd():
+    """SGNS gradients match autograd."""
     gen = torch.Generator().manual_seed(1)
     v, u, n = (torch.randn(*s, generator=gen, dtype=torch.float64, requires_grad=True)
                for s in ((4, 5), (4, 5), (4, 3, 5)))
@@ -48,6 +50,7 @@ def test_sgns_gradients_match_autograd():
 
 
 def test_cooccurrence_counts_by_hand():
+    """Co-occurrence counts match a hand count."""
     X = cooccurrence_matrix([0, 1, 2, 0], 3, window=2)
     # pairs (distance): 0-1 (1), 0-2 (2), 1-2 (1), 1-0 (2), 2-0 (1)
     expected = [[0.0, 1.5, 1.5], [1.5, 0.0, 1.0], [1.5, 1.0, 0.0]]

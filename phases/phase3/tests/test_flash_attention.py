@@ -25,6 +25,7 @@ def _qkv(b, nh, t_q, t_k, d, d_v, seed):
 
 
 def test_forward_matches_sdpa_with_blocks_not_dividing_t():
+    """Forward matches SDPA when the block sizes do not divide T."""
     q, k, v = _qkv(2, 3, 37, 53, 8, 5, seed=0)
     with forbidden(*SDPA, by="phase3.flash_attention.flash_attention_forward"):
         o, _ = flash_attention_forward(q, k, v, causal=False, block_q=16, block_k=7)

@@ -18,6 +18,7 @@ from phase3_testkit import run_generate_main as run_main
 
 
 def test_prints_max_tokens_characters_and_a_seed_reproduces_them(tmp_path, capsys):
+    """The command prints max_tokens characters and a seed reproduces them."""
     ckpt = tmp_path / "tiny.pt"
     make_checkpoint(ckpt)
     outputs = []
@@ -58,6 +59,7 @@ def test_temperature_outside_its_range_is_a_usage_error(tmp_path, capsys):
 
 
 def test_runs_as_python_dash_m(tmp_path):
+    """The command runs as python -m."""
     import phase3
 
     ckpt = tmp_path / "tiny.pt"

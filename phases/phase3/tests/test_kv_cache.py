@@ -51,6 +51,7 @@ def test_cached_logits_equal_full_recompute_at_every_step():
 
 
 def test_greedy_generate_same_with_and_without_cache():
+    """Greedy generation gives the same tokens with and without the cache."""
     model = _model(seed=2)
     prompt = _tokens(3, 4, seed=3)
     with_cache = generate(model, prompt, 20, use_cache=True)

@@ -42,6 +42,7 @@ def test_swiglu_matches_closed_form():
 
 
 def test_rope_rotates_pairs_i_and_i_plus_half():
+    """RoPE rotates feature i together with the feature half the width further on."""
     B, nh, T, d, theta = 2, 3, 4, 8, 100.0
     x = _randn(B, nh, T, d, seed=4)
     positions = torch.tensor([[3, 7, 8, 20], [0, 2, 5, 6]])

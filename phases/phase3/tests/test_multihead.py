@@ -64,6 +64,7 @@ def test_self_attention_matches_torch_multihead_attention():
 
 
 def test_cross_attention_with_kdim_vdim_matches_torch():
+    """Cross attention with its own kdim and vdim matches torch."""
     mine = _randomise(MultiHeadAttention(8, 4, kdim=5, vdim=3), seed=3)
     query, key, value = _randn(2, 3, 8, seed=4), _randn(2, 6, 5, seed=5), _randn(2, 6, 3, seed=6)
     with forbidden(*BUILTINS, by="phase3.multihead.MultiHeadAttention"):
@@ -77,6 +78,7 @@ def test_cross_attention_with_kdim_vdim_matches_torch():
 
 
 def test_grouped_query_attention_matches_torch_sdpa_enable_gqa():
+    """Grouped query attention matches torch SDPA with enable_gqa."""
     mine = _randomise(GroupedQueryAttention(8, 4, 2), seed=7)
     x = _randn(2, 5, 8, seed=8)
     with forbidden(*BUILTINS, by="phase3.multihead.GroupedQueryAttention"):

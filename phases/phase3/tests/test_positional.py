@@ -19,6 +19,7 @@ from shared import assert_close, assert_equal
 
 
 def test_sinusoidal_table_sine_on_even_cosine_on_odd_columns():
+    """The sinusoidal table has sines in even columns and cosines in odd ones."""
     max_len, d = 12, 8
     expected = [[(math.sin if c % 2 == 0 else math.cos)(p / 10000 ** ((c - c % 2) / d))
                  for c in range(d)] for p in range(max_len)]
@@ -59,6 +60,7 @@ def test_t5_buckets_match_the_formula_both_ways():
 
 
 def test_alibi_slopes_for_eight_heads():
+    """ALiBi slopes are right for eight heads."""
     expected = [2.0 ** (-8 * (h + 1) / 8) for h in range(8)]
     assert_close(alibi_slopes(8), expected, rtol=1e-12, atol=0,
                  what="alibi_slopes(8)", oracle="the paper: 2^(-8(h+1)/n) for n = 8",

@@ -15,6 +15,7 @@ NO_SDPA = ("torch.nn.functional.scaled_dot_product_attention",)
 
 
 def test_sliding_window_mask_rows():
+    """Each row of the sliding window mask allows exactly the keys in its window."""
     T, w = 9, 3
     mask = sliding_window_mask(T, w)
     i, j = torch.arange(T)[:, None], torch.arange(T)[None, :]

@@ -29,6 +29,7 @@ def _load_from_torch_layer(mine, ref):
 
 @pytest.mark.parametrize("activation", ["relu", "gelu"])
 def test_feedforward_matches_linear_act_linear(activation):
+    """Feedforward matches linear, then activation, then linear."""
     torch.manual_seed(0)
     ffn = FeedForward(8, 20, activation).double()
     act = nn.ReLU() if activation == "relu" else nn.GELU()

@@ -78,6 +78,7 @@ def test_numerical_gradient_matches_torch_on_random_functions(seed):
 
 
 def test_central_difference_of_sin_is_exactly_cos_x_sin_h_over_h():
+    """The central difference of sin equals its exact closed form for the given eps."""
     # (sin(x+h) - sin(x-h)) / 2h = cos(x) sin(h) / h exactly: a check of the formula and of eps.
     x = rng(11).uniform(-3, 3, size=7)
     h = 0.1
@@ -193,6 +194,7 @@ def test_jacobian_matches_torch_for_a_matrix_input():
 
 
 def test_jacobian_of_elementwise_sin_is_diagonal_cos_x_sin_h_over_h():
+    """The Jacobian of elementwise sin is diagonal and equals the exact central difference."""
     x = rng(21).uniform(-2, 2, size=5)
     h = 0.05
     J = jacobian(np.sin, x.copy(), eps=h)
@@ -289,6 +291,7 @@ def test_gradient_check_flags_wrong_gradients(bug):
 
 
 def test_gradient_check_of_zero_gradients_is_zero_not_nan():
+    """Gradient check returns zero, not NaN, when both gradients are zero."""
     err = gradient_check(lambda v: 3.0, lambda v: np.zeros_like(v), np.ones((2, 2)))
     assert np.isfinite(err) and err == 0.0, (
         f"gradient_check of a constant f with a zero analytic gradient returned {err!r}; "
@@ -296,6 +299,7 @@ def test_gradient_check_of_zero_gradients_is_zero_not_nan():
 
 
 def test_gradient_check_uses_eps():
+    """Gradient check takes its numerical gradient with the eps it is given."""
     # With f = sum(sin x), a = cos x and n = cos(x) sin(h)/h, so the error is (1 - s) / (1 + s)
     # with s = sin(h) / h, whatever x is.
     x = rng(33).uniform(-1, 1, size=4)
@@ -309,6 +313,7 @@ def test_gradient_check_uses_eps():
 
 
 def test_gradient_check_returns_a_float_in_zero_one():
+    """Gradient check returns a Python float between zero and one."""
     x = rng(34).normal(size=5)
     err = gradient_check(lambda v: np.sum(v**3), lambda v: -5 * v**2 + 1, x.copy())
     assert isinstance(err, float), f"gradient_check returned a {type(err).__name__}, not a float."
@@ -371,6 +376,7 @@ def test_gradient_check_agrees_with_torch_gradcheck(right):
 
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_d_sin_x_squared_matches_torch_autograd(shape):
+    """The derivative of sin(x squared) matches torch autograd."""
     x = rng(40).uniform(-3, 3, size=shape)
     t = torch.tensor(x, requires_grad=True)
     torch.sin(t**2).sum().backward()
@@ -381,6 +387,7 @@ def test_d_sin_x_squared_matches_torch_autograd(shape):
 
 
 def test_d_sin_x_squared_of_a_python_float():
+    """The derivative of sin(x squared) accepts a Python float and returns a scalar."""
     got = d_sin_x_squared(1.3)
     assert np.shape(got) == (), f"d_sin_x_squared(1.3) has shape {np.shape(got)}, expected ()."
     assert_close(float(got), 2 * 1.3 * np.cos(1.3**2), atol=1e-12, rtol=1e-12,
@@ -389,6 +396,7 @@ def test_d_sin_x_squared_of_a_python_float():
 
 
 def test_d_sin_x_squared_agrees_with_numerical_gradient():
+    """The derivative of sin(x squared) agrees with the numerical gradient."""
     x = np.linspace(-2.5, 2.5, 11)
     assert_close(d_sin_x_squared(x), numerical_gradient(lambda v: np.sum(np.sin(v**2)), x),
                  atol=1e-7, rtol=1e-7,

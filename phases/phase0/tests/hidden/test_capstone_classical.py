@@ -244,6 +244,7 @@ def test_pipeline_fits_in_order_and_never_fits_at_predict_time():
 
 
 def test_pipeline_with_one_step_is_that_classifier():
+    """A one-step pipeline predicts exactly like its classifier alone."""
     X, y = blobs([0, 1, 2], seed=9)
     pipe = Pipeline(OneVsRestClassifier(CentroidBinary))
     ovr = OneVsRestClassifier(CentroidBinary)
@@ -252,6 +253,7 @@ def test_pipeline_with_one_step_is_that_classifier():
 
 
 def test_pipeline_needs_a_step():
+    """Fitting a pipeline with no steps raises a ValueError."""
     with pytest.raises(ValueError):
         Pipeline().fit(np.zeros((3, 2)), np.zeros(3))
 
@@ -482,6 +484,7 @@ def _digits_message(name, acc, bar, oracle_name, oracle_acc):
 
 
 def test_logistic_regression_one_vs_rest_on_digits(digits):
+    """One-vs-rest logistic regression clears the accuracy bar on the digits data."""
     Xtr, ytr, Xte, yte = digits
     model = Pipeline(StandardScaler(), OneVsRestClassifier(lambda: LogisticRegression()))
     with uses_your_modules():
@@ -493,6 +496,7 @@ def test_logistic_regression_one_vs_rest_on_digits(digits):
 
 
 def test_gaussian_naive_bayes_on_pca_digits(digits):
+    """Gaussian naive Bayes after PCA clears the accuracy bar on the digits data."""
     Xtr, ytr, Xte, yte = digits
     model = Pipeline(PCA(30), GaussianNB())
     with uses_your_modules():
@@ -505,6 +509,7 @@ def test_gaussian_naive_bayes_on_pca_digits(digits):
 
 
 def test_decision_tree_on_digits(digits):
+    """A depth-limited decision tree clears the accuracy bar on the digits data."""
     Xtr, ytr, Xte, yte = digits
     model = Pipeline(DecisionTreeClassifier(max_depth=10))
     with uses_your_modules():
@@ -516,6 +521,7 @@ def test_decision_tree_on_digits(digits):
 
 
 def test_benchmark_on_digits(digits):
+    """Benchmark's cross-validated scores of two PCA pipelines on digits clear their bars."""
     Xtr, ytr, Xte, yte = digits
     X, y = np.concatenate([Xtr, Xte]), np.concatenate([ytr, yte])
     models = {

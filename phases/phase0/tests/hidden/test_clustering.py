@@ -105,6 +105,7 @@ def test_kmeans_fit_returns_self_with_documented_shapes():
 
 
 def test_kmeans_one_lloyd_step_matches_hand_computation():
+    """One Lloyd step of k-means matches a hand computation."""
     X = rng(11).standard_normal((25, 3))
     init = np.array([[1.0, 1.0, 0.0], [0.5, 1.0, 0.5], [0.0, -1.0, 1.0], [1.0, 0.5, -1.0]])
     km = KMeans(n_clusters=4, init=init, max_iter=1, tol=0.0).fit(X)
@@ -155,6 +156,7 @@ def test_kmeans_converged_state_is_a_fixed_point(init):
 
 
 def test_kmeans_inertia_is_non_increasing_for_kmeans_plus_plus():
+    """K-means inertia never increases from one iteration to the next with k-means++ init."""
     X = rng(13).standard_normal((300, 4))
     for seed in range(3):
         km = KMeans(n_clusters=6, max_iter=100, tol=0.0, seed=seed).fit(X)
@@ -293,6 +295,7 @@ def _kpp_probabilities(X, k):
 
 
 def test_kmeans_plus_plus_samples_proportional_to_d2():
+    """K-means++ draws each new centre with probability proportional to squared distance."""
     # Pearson chi-square test over the 24 ordered triples of 4 points in 2-D, 5000 seeded draws.
     # Threshold from the Laurent-Massart bound P(Q >= df + 2 sqrt(df x) + 2x) <= exp(-x) with
     # x = ln(1e7): a correct implementation fails with probability <= 1e-7 (chi-square
@@ -330,6 +333,7 @@ def test_kmeans_plus_plus_samples_proportional_to_d2():
 
 
 def test_kmeans_plus_plus_uses_the_given_generator():
+    """K-means++ draws its random numbers from the generator it is given."""
     X = rng(19).standard_normal((50, 3))
     a = kmeans_plus_plus_init(X, 4, np.random.default_rng(123))
     b = kmeans_plus_plus_init(X, 4, np.random.default_rng(123))
@@ -341,6 +345,7 @@ def test_kmeans_plus_plus_uses_the_given_generator():
 
 
 def test_kmeans_plus_plus_with_fewer_distinct_points_than_k():
+    """K-means++ still returns k finite centres when X has fewer than k distinct rows."""
     X = np.array([[1.0, 1.0]] * 3 + [[4.0, 0.0]] * 2)
     for seed in range(5):
         C = np.asarray(kmeans_plus_plus_init(X, 4, np.random.default_rng(seed)))
@@ -353,6 +358,7 @@ def test_kmeans_plus_plus_with_fewer_distinct_points_than_k():
 
 
 def test_kmeans_plus_plus_rejects_bad_k():
+    """K-means++ rejects an invalid number of centres."""
     X = np.zeros((3, 2))
     for k in (0, 4):
         with pytest.raises(ValueError):
@@ -365,6 +371,7 @@ def test_kmeans_plus_plus_rejects_bad_k():
 
 @pytest.mark.parametrize("cov_type", ["full", "diag"])
 def test_gmm_first_e_step_log_likelihood_matches_torch(cov_type):
+    """The GMM log-likelihood at the first E step matches torch."""
     X = _overlapping_data()
     means0 = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 2.0]])
     gm = GaussianMixture(n_components=3, covariance_type=cov_type, max_iter=1,
@@ -382,6 +389,7 @@ def test_gmm_first_e_step_log_likelihood_matches_torch(cov_type):
 
 @pytest.mark.parametrize("cov_type", ["full", "diag"])
 def test_gmm_m_step_matches_weighted_closed_form(cov_type):
+    """The GMM M step matches the responsibility-weighted closed form."""
     X = _overlapping_data()
     K, reg = 3, 0.1
     means0 = np.array([[0.0, 0.0], [1.0, 1.0], [0.0, 2.0]])
@@ -428,6 +436,7 @@ def test_gmm_log_likelihood_history_is_non_decreasing(cov_type):
 
 
 def test_gmm_log_likelihood_non_decreasing_with_regularisation():
+    """The GMM log-likelihood never decreases with covariance regularisation either."""
     X = _overlapping_data(seed=7, n=300)
     gm = GaussianMixture(n_components=4, max_iter=40, tol=1e-12, reg_covar=1e-6,
                          means_init=X[[0, 60, 120, 240]]).fit(X)
@@ -565,6 +574,7 @@ def test_gmm_stops_when_improvement_is_below_tol():
 
 
 def test_gmm_seed_drives_the_kmeans_plus_plus_initialisation():
+    """The GMM seed drives its k-means++ initialisation."""
     X = _overlapping_data(seed=12)
     firsts = []
     for seed in range(4):

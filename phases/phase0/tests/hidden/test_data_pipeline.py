@@ -157,6 +157,7 @@ def test_read_idx_reads_the_real_mnist_test_set():
 
 
 def test_read_cifar10_batch_round_trips(tmp_path):
+    """Reading a CIFAR-10 batch gives back the images and labels that were written."""
     g = rng(5)
     images = g.integers(0, 256, size=(7, 3, 32, 32), dtype=np.uint8)
     labels = g.integers(0, 10, size=7)
@@ -176,6 +177,7 @@ def test_read_cifar10_batch_round_trips(tmp_path):
 
 
 def test_read_cifar10_batch_rejects_a_partial_record(tmp_path):
+    """Reading a CIFAR-10 batch rejects a file that ends mid-record."""
     path = tmp_path / "test_batch.bin"
     path.write_bytes(bytes(3073 * 2 + 100))
     with pytest.raises(ValueError):
@@ -183,6 +185,7 @@ def test_read_cifar10_batch_rejects_a_partial_record(tmp_path):
 
 
 def test_read_cifar10_batch_rejects_a_bad_label(tmp_path):
+    """Reading a CIFAR-10 batch rejects a label outside the ten classes."""
     path = tmp_path / "test_batch.bin"
     path.write_bytes(bytes([3]) + bytes(3072) + bytes([12]) + bytes(3072))
     with pytest.raises(ValueError):
@@ -222,6 +225,7 @@ def _epoch(it):
 ])
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_batch_sizes_and_len(n, batch_size, drop_last, sizes, shuffle):
+    """The batch iterator yields the right batch sizes and its len counts the batches."""
     X, y = _ids_data(n)
     it = BatchIterator(X, y, batch_size, shuffle=shuffle, drop_last=drop_last, seed=1)
     got = [len(b) for b in _epoch(it)]
@@ -247,6 +251,7 @@ def test_every_sample_appears_once_per_epoch(drop_last):
 
 
 def test_shuffle_false_keeps_the_natural_order_every_epoch():
+    """With shuffle off, every epoch keeps the natural order."""
     X, y = _ids_data(25)
     it = BatchIterator(X, y, 7, shuffle=False, seed=3)
     for epoch in range(2):
@@ -435,6 +440,7 @@ def test_flip_decides_per_image_for_all_channels_together():
 
 @pytest.mark.parametrize("p", [0.3, 0.8])
 def test_flip_frequency_matches_p(p):
+    """Images are flipped with frequency p."""
     n = 20_000
     images = np.zeros((n, 2, 3))
     images[:, :, 0] = 1.0  # a marker in the first column: it moves to the last when flipped
@@ -503,6 +509,7 @@ def test_train_transform_crops_back_to_size_then_flips():
 
 
 def test_train_transform_uses_padding_and_p():
+    """The train transform passes its padding and flip probability on."""
     images = rng(23).normal(size=(12, 2, 5, 5))
     assert_close(make_transform(True, padding=0, p=0.0)(images, rng(0)), images,
                  what="make_transform(True, padding=0, p=0)", oracle="the input (nothing to do)")

@@ -313,6 +313,7 @@ def test_tree_splits_even_when_the_best_decrease_is_zero():
 @pytest.mark.parametrize("criterion", ["gini", "entropy"])
 @pytest.mark.parametrize("max_depth", [0, 1, 2, 3, 5])
 def test_tree_matches_a_reference_built_from_brute_force_splits(criterion, max_depth):
+    """The fitted tree equals a tree grown with a brute-force split search."""
     X, y = _noisy_data(40 + max_depth, n=90)
     tree = DecisionTreeClassifier(criterion=criterion, max_depth=max_depth).fit(X, y)
     ref = _reference_tree(X, y, criterion, max_depth, 2, 1)
@@ -363,6 +364,7 @@ def test_max_depth_zero_predicts_the_majority_with_smallest_label_on_ties():
 
 
 def test_stump_predicts_leaf_majority_and_fractions():
+    """A depth-one tree predicts each leaf's majority class and class fractions."""
     X, y = _noisy_data(62, n=60)
     tree = DecisionTreeClassifier(max_depth=1).fit(X, y)
     f, t, _ = _brute_force_best(X, y, "gini")

@@ -47,6 +47,7 @@ def random_joint(shape, seed):
 
 
 def test_posterior_sums_to_one_and_follows_bayes_ratios():
+    """The posterior sums to one and follows the ratios of Bayes' rule."""
     g = rng(1)
     prior, lik = g.dirichlet(np.ones(6)), g.random(6)
     got = np.asarray(estimation.posterior(prior, lik))
@@ -61,6 +62,7 @@ def test_posterior_sums_to_one_and_follows_bayes_ratios():
 
 
 def test_posterior_with_unnormalised_prior_or_flat_likelihood():
+    """The posterior ignores the prior's scale and equals the prior under a flat likelihood."""
     prior = np.array([0.2, 0.5, 0.3])
     lik = np.array([0.3, 0.1, 0.6])
     assert_close(estimation.posterior(10 * prior, lik), estimation.posterior(prior, lik), **TOL,
@@ -99,6 +101,7 @@ def test_posterior_raises_on_bad_input(case):
 
 
 def test_marginals_of_a_hand_made_table():
+    """Marginals match a hand computation on a small joint table."""
     assert_close(estimation.marginal(JOINT, which=0), P_X, **TOL,
                  what="marginal(joint (2, 3), which=0) = P(X)",
                  oracle="the row sums [0.35, 0.65], by hand",
@@ -112,6 +115,7 @@ def test_marginals_of_a_hand_made_table():
 
 
 def test_conditional_given_y_of_a_hand_made_table():
+    """The conditional given y matches a hand computation on a small joint table."""
     got = estimation.conditional(JOINT, given=1)
     assert_close(got, X_GIVEN_Y, **TOL, what="conditional(joint (2, 3), given=1) = P(X | Y)",
                  oracle="joint[i, j] / P(Y = j), worked by hand",
@@ -121,6 +125,7 @@ def test_conditional_given_y_of_a_hand_made_table():
 
 
 def test_conditional_given_x_of_a_hand_made_table():
+    """The conditional given x matches a hand computation on a small joint table."""
     got = estimation.conditional(JOINT, given=0)
     assert_close(got, Y_GIVEN_X, **TOL, what="conditional(joint (2, 3), given=0) = P(Y | X)",
                  oracle="joint[i, j] / P(X = i), worked by hand",
@@ -145,6 +150,7 @@ def test_conditional_times_marginal_is_the_joint(given):
 
 
 def test_posterior_from_joint_of_a_hand_made_table():
+    """The posterior from a joint table matches a hand computation."""
     for y in range(3):
         got = estimation.posterior_from_joint(JOINT, y)
         assert_close(got, np.array(X_GIVEN_Y)[:, y], **TOL,
@@ -218,6 +224,7 @@ def test_gaussian_log_pdf_matches_torch_with_broadcasting():
 
 @pytest.mark.parametrize("x, mean, std", [(0.0, 0.0, 1.0), (1.5, -0.5, 2.0), (3.0, 3.0, 0.1)])
 def test_gaussian_log_pdf_closed_form(x, mean, std):
+    """The Gaussian log pdf matches its closed form."""
     expected = -((x - mean) ** 2) / (2 * std**2) - math.log(std) - 0.5 * math.log(2 * math.pi)
     got = estimation.gaussian_log_pdf(x, mean, std)
     assert_close(np.asarray(got).reshape(()), expected, **TOL,
@@ -369,6 +376,7 @@ def test_clt_follows_the_documented_procedure():
 
 
 def test_clt_draws_one_block_of_shape_num_trials_by_n():
+    """The CLT simulation draws all its samples as one block of shape (num_trials, n)."""
     calls = []
 
     def spy(rng_, size):
@@ -387,6 +395,7 @@ def _normal_cdf(z):
 
 
 def test_clt_standardized_means_of_exponential_draws_pass_a_ks_test():
+    """Standardised means of exponential draws pass a Kolmogorov-Smirnov test for normality."""
     n, m = 200, 2000
     z = np.sort(np.asarray(estimation.clt_standardized_means(shifted_exponential, 5.0, 2.0, n, m,
                                                              seed=2024)))

@@ -156,6 +156,7 @@ def test_transpose_matches_numpy_on_rectangular_matrix():
 
 
 def test_transpose_of_single_row_and_column():
+    """Transpose turns a single row into a column and a single column into a row."""
     assert pure("transpose", [[1.0, 2.0, 3.0]]) == [[1.0], [2.0], [3.0]], (
         "transpose([[1, 2, 3]]) should be [[1], [2], [3]] (a (1, 3) row becomes a (3, 1) column).")
     assert pure("transpose", [[1.0], [2.0]]) == [[1.0, 2.0]], (
@@ -240,6 +241,7 @@ def test_broadcast_shape_matches_torch_on_random_shapes():
 
 
 def test_broadcast_shape_size_one_stretches_to_zero():
+    """In broadcast shape, a size-one axis stretches to a size-zero axis."""
     for a, b, expected in [((1,), (0,), (0,)), ((0, 1), (1, 5), (0, 5)), ((2, 0), (1,), (2, 0))]:
         got = linalg.broadcast_shape(a, b)
         assert got == expected == tuple(np.broadcast_shapes(a, b)), (
@@ -250,6 +252,7 @@ def test_broadcast_shape_size_one_stretches_to_zero():
 
 @pytest.mark.parametrize("a, b", [((3,), (4,)), ((2, 1), (8, 4, 3)), ((0,), (2,))])
 def test_broadcast_shape_raises_on_incompatible(a, b):
+    """Broadcast shape raises on incompatible shapes."""
     expect_value_error(lambda: linalg.broadcast_shape(a, b), f"broadcast_shape({a}, {b})",
                        "aligned on the right, two sizes must be equal or one of them 1.")
 
@@ -277,6 +280,7 @@ def test_strides_match_numpy(order):
 
 
 def test_strides_default_is_c_order_like_torch():
+    """Strides default to C order, like torch."""
     for shape in [(2, 3, 4), (5, 1, 2), (7,)]:
         expected = tuple(s * 4 for s in torch.empty(shape, dtype=torch.float32).stride())
         got = linalg.strides(shape, 4)
@@ -287,6 +291,7 @@ def test_strides_default_is_c_order_like_torch():
 
 
 def test_strides_of_scalar_shape_is_empty():
+    """The strides of a scalar shape are empty."""
     assert linalg.strides((), 8) == (), "strides((), 8) should be () (a 0-d array has no axes)."
     assert linalg.strides((), 8, order="F") == ()
 
@@ -440,6 +445,7 @@ def test_power_iteration_keeps_sign_of_negative_eigenvalue():
 
 
 def test_power_iteration_on_non_symmetric_matrix():
+    """Power iteration finds the dominant eigenpair of a non-symmetric matrix."""
     g = rng(52)
     P = g.standard_normal((4, 4)) + 3 * np.eye(4)
     A = P @ np.diag([5.0, 2.0, -1.0, 0.5]) @ np.linalg.inv(P)
@@ -507,6 +513,7 @@ def check_eigendecomposition(A, w, V, what):
 
 @pytest.mark.parametrize("n", [2, 5, 8])
 def test_symmetric_eigen_on_random_symmetric_matrices(n):
+    """Symmetric eigen gives a valid eigendecomposition of random symmetric matrices."""
     M = rng(60 + n).standard_normal((n, n))
     A = M + M.T
     w, V = learner_eigen(A)
@@ -514,6 +521,7 @@ def test_symmetric_eigen_on_random_symmetric_matrices(n):
 
 
 def test_symmetric_eigen_on_spd_matrix():
+    """Symmetric eigen gives a valid eigendecomposition of a positive definite matrix."""
     M = rng(70).standard_normal((6, 9))
     A = M @ M.T + 0.1 * np.eye(6)
     w, V = learner_eigen(A)

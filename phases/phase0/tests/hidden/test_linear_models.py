@@ -182,6 +182,7 @@ def test_closed_form_matches_lstsq_on_noisy_rectangular_data():
 
 
 def test_batch_gd_converges_to_lstsq():
+    """Batch gradient descent converges to the least-squares solution."""
     X, y = _regression_data(14, 200, 4)
     model = _fit_gd(X, y, solver="batch", lr=0.3, n_epochs=500)
     diff = float(np.linalg.norm(_params(model) - _lstsq(X, y)))
@@ -193,6 +194,7 @@ def test_batch_gd_converges_to_lstsq():
 
 
 def test_batch_gd_steps_follow_the_documented_update():
+    """Batch gradient descent steps follow the documented update."""
     X, y = _regression_data(15, 20, 3)
     kw = dict(solver="batch", lr=0.2, decay=0.5, batch_size=32, n_epochs=5, seed=0)
     model = _fit_gd(X, y, **kw)
@@ -328,6 +330,7 @@ def test_quartic_has_a_global_and_a_local_minimum():
 
 
 def test_gradient_descent_1d_follows_the_closed_form_on_a_quadratic():
+    """1-D gradient descent on a quadratic follows its closed form."""
     # f(x) = (x - 3)^2, f'(x) = 2 (x - 3): x_k = 3 + (x0 - 3) (1 - 2 lr)^k exactly.
     def grad(x):
         return 2.0 * (x - 3.0)
@@ -341,6 +344,7 @@ def test_gradient_descent_1d_follows_the_closed_form_on_a_quadratic():
 
 
 def test_gradient_descent_1d_start_decides_the_minimum():
+    """In 1-D gradient descent, the starting point decides which minimum is reached."""
     # Starting just either side of the local maximum at 0 sends GD into different basins.
     left = gradient_descent_1d(quartic_grad, -0.01, lr=0.1, n_steps=400)
     right = gradient_descent_1d(quartic_grad, 0.01, lr=0.1, n_steps=400)
@@ -432,6 +436,7 @@ def _lbfgs_l2(X, y, lam):
 
 
 def test_l2_matches_torch_lbfgs():
+    """L2-penalised logistic regression matches a torch LBFGS fit."""
     X, y = _logistic_data(32)
     for lam in (0.01, 0.2):
         model = _converged("l2", lam, X, y)
@@ -527,6 +532,7 @@ def test_elasticnet_satisfies_its_optimality_conditions():
 
 
 def test_elasticnet_endpoints_are_l1_and_l2():
+    """Elastic net at its two mixing endpoints equals the L1 and the L2 fits."""
     X, y = _logistic_data(37)
     lam = 0.05
     pairs = [(1.0, "l1"), (0.0, "l2")]

@@ -107,6 +107,7 @@ def test_binary_operator_value_and_gradients_match_torch(name):
 
 @pytest.mark.parametrize("expr", ["x * x", "x + x", "x - x", "x / x", "x * x * x"])
 def test_same_value_on_both_sides_accumulates(expr):
+    """A value on both sides of an operator accumulates both gradient contributions."""
     x = Value(1.7)
     out = eval(expr, {"x": x})
     out.backward()
@@ -260,6 +261,7 @@ def test_random_expression_graph_matches_torch(seed):
 
 
 def test_chain_of_diamonds_visits_each_node_once():
+    """Backward through a chain of diamonds visits each node once."""
     # y_{k+1} = tanh(0.9 y_k) + 0.1 y_k uses y_k twice: 16 levels make 2**16 paths from the
     # output to x. Backward in topological order writes x.grad once per direct use of x (2);
     # pushing gradients along every path separately would write it 65,536 times.
@@ -451,6 +453,7 @@ def test_layer_outputs_a_list_of_nout_values_from_neurons_in_order():
 
 @pytest.mark.parametrize("nin,nouts", [(3, [4, 4, 1]), (2, [8, 1]), (5, [3, 2])])
 def test_mlp_parameter_count_and_initialisation(nin, nouts):
+    """The MLP has the right number of parameters and the documented initial values."""
     model = MLP(nin, nouts, rng=random.Random(11))
     sizes = [nin, *nouts]
     count = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
@@ -465,6 +468,7 @@ def test_mlp_parameter_count_and_initialisation(nin, nouts):
 
 
 def test_mlp_default_rng_is_random_0():
+    """Without an rng, the MLP initialises from one shared random.Random(0)."""
     assert_close([p.data for p in MLP(2, [3, 1]).parameters()], _expected_init(0, [2, 3, 1]),
                  atol=0, rtol=0, what="MLP(2, [3, 1]) (rng=None) parameters",
                  oracle="one fresh random.Random(0) shared by all layers",

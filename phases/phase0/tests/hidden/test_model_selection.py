@@ -59,6 +59,7 @@ def _fold_tests(folds) -> list[list[int]]:
 @pytest.mark.parametrize("n, test_size, n_test", [(40, 0.25, 10), (10, 0.25, 3), (7, 0.5, 4),
                                                   (30, 7, 7), (5, 1, 1)])
 def test_split_sizes_follow_ceil_rule(n, test_size, n_test):
+    """Split sizes follow the documented rounding-up rule."""
     X = rng(1).normal(size=(n, 2))
     y = np.arange(n)
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=test_size, seed=0)
@@ -151,6 +152,7 @@ def test_split_rejects_length_mismatch():
 
 @pytest.mark.parametrize("n, k", [(10, 3), (12, 4), (7, 7), (17, 5), (100, 6)])
 def test_k_fold_without_shuffle_has_kfold_index_parity(n, k):
+    """K-fold without shuffling gives the same folds as scikit-learn's KFold."""
     folds = list(k_fold(n, k, shuffle=False, seed=123))
     _check_folds(folds, n, k, f"k_fold({n}, {k}, shuffle=False)")
     for i, ((train, test), want) in enumerate(zip(folds, _kfold_layout(n, k), strict=True)):
@@ -275,6 +277,7 @@ def test_stratified_folds_return_sorted_indices():
 
 @pytest.mark.parametrize("k", [1, 77])
 def test_stratified_rejects_bad_k(k):
+    """Stratified folds reject an invalid number of folds."""
     with pytest.raises(ValueError):
         list(stratified_k_fold(_imbalanced_labels(0), k))  # 76 samples
 

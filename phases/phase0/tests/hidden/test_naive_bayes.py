@@ -41,6 +41,7 @@ def _labelled(seed: int, labels: list[int], sizes: list[int], d: int):
 
 
 def test_statistics_with_arbitrary_unsorted_labels():
+    """Fit computes per-class statistics for arbitrary, unsorted labels."""
     X, y = _labelled(10, [7, -3, 42], [5, 9, 6], 4)
     nb = GaussianNB(var_smoothing=0.05).fit(X, y)
     classes, prior, theta, var = _stats(X, y, 0.05)
@@ -120,6 +121,7 @@ def test_prior_decides_when_likelihoods_tie():
 
 
 def test_feature_constant_within_a_class_stays_finite():
+    """A feature that is constant within a class keeps the predictions finite."""
     # Feature 1 is constant inside each class: its per-class variance is 0, and only the
     # var_smoothing epsilon keeps the Gaussian density finite.
     g = rng(14)

@@ -37,6 +37,7 @@ Y_XOR01 = np.array([0.0, 1.0, 1.0, 0.0])
 
 
 def test_perceptron_and_run_matches_hand_computation():
+    """The perceptron's run on AND matches a hand computation."""
     # Hand-run of the rule from w = 0, b = 0, points in the given order, mistake iff
     # y(w.x + b) <= 0: epochs make 2, 3, 3, 2, 2, 3, 2, 1, 0 updates, ending at w = (3, 2), b = -4.
     w, b, converged, mistakes = perceptron_train(X_BOOL, np.array([-1, -1, -1, 1]), max_epochs=100)
@@ -52,6 +53,7 @@ def test_perceptron_and_run_matches_hand_computation():
 
 
 def test_perceptron_or_converges_with_positive_margin_within_bound():
+    """The perceptron converges on OR with positive margins within the mistake bound."""
     y = np.array([-1, 1, 1, 1])
     w, b, converged, mistakes = perceptron_train(X_BOOL, y, max_epochs=100)
     margins = y * (X_BOOL @ np.asarray(w, dtype=float) + float(b))
@@ -64,6 +66,7 @@ def test_perceptron_or_converges_with_positive_margin_within_bound():
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_perceptron_respects_novikoff_bound_on_separable_data(seed):
+    """The perceptron makes no more mistakes than Novikoff's bound on separable data."""
     g = rng(100 + seed)
     D = 5
     u = g.normal(size=D + 1)
@@ -92,6 +95,7 @@ def test_perceptron_respects_novikoff_bound_on_separable_data(seed):
 
 
 def test_perceptron_xor_fails_every_epoch():
+    """The perceptron makes a mistake in every epoch on XOR."""
     y = np.array([-1, 1, 1, -1])
     for epochs in (1, 7, 30):
         w, b, converged, mistakes = perceptron_train(X_BOOL, y, max_epochs=epochs)
@@ -112,6 +116,7 @@ def test_perceptron_max_epochs_limits_training():
 
 
 def test_perceptron_predict_convention():
+    """Perceptron predict adds the bias and follows the documented sign convention."""
     X = np.array([[1.0, 2.0], [-1.0, 0.5], [2.0, -1.0], [0.0, 0.0]])
     w, b = np.array([1.0, -2.0]), 0.0
     # scores: -3, -2, 4, 0 -> a score of exactly 0 predicts -1
@@ -125,6 +130,7 @@ def test_perceptron_predict_convention():
 
 @pytest.mark.parametrize("labels", [np.array([0, 0, 0, 1]), np.array([-1, 2, -1, 1])])
 def test_perceptron_rejects_labels_not_plus_minus_one(labels):
+    """The perceptron rejects labels other than plus and minus one."""
     with pytest.raises(ValueError):
         perceptron_train(X_BOOL, labels, max_epochs=5)
 
@@ -173,6 +179,7 @@ def test_sigmoid_matches_torch_and_is_stable():
 
 
 def test_mlp_init_draws_w1_then_w2_from_the_seed():
+    """MLP init draws the first-layer weights, then the second, from the seed."""
     params = mlp_init(3, 5, seed=7)
     g = np.random.default_rng(7)
     W1, W2 = g.standard_normal((3, 5)), g.standard_normal((5, 1))
@@ -229,6 +236,7 @@ def test_mlp_backward_matches_autograd(shape):
 
 
 def test_train_xor_solves_xor_for_one_of_three_seeds():
+    """Training on XOR solves it for at least one of three seeds."""
     results = []
     for seed in (0, 1, 2):
         params, losses = train_xor(seed=seed, n_hidden=4, lr=0.5, epochs=2000)
@@ -244,6 +252,7 @@ def test_train_xor_solves_xor_for_one_of_three_seeds():
 
 
 def test_train_xor_follows_the_spec():
+    """Training on XOR follows the documented procedure."""
     params, losses = train_xor(seed=3, n_hidden=6, lr=0.0, epochs=5)
     assert len(losses) == 5, f"losses must have one entry per epoch (5); got {len(losses)}."
     init = {"W1": None, "b1": np.zeros(6), "W2": None, "b2": np.zeros(1)}
@@ -306,6 +315,7 @@ def _ninja_problem(seed, N=9, T=3, V=11, E=2, H=6, K=5):
 
 @pytest.mark.parametrize("eps", [1e-5, 0.5])
 def test_ninja_forward_matches_torch(eps):
+    """The backprop-ninja forward pass returns every intermediate and matches torch."""
     params, ids, targets = _ninja_problem(20)
     expected, _ = torch_ninja(params, ids, targets, eps)
     got = ninja_forward(params, ids, targets, eps=eps)
@@ -320,6 +330,7 @@ def test_ninja_forward_matches_torch(eps):
 
 
 def test_ninja_batch_norm_matches_torch_functional():
+    """The backprop-ninja batch norm matches torch's functional batch norm."""
     params, ids, targets = _ninja_problem(21, N=16, H=7)
     got = ninja_forward(params, ids, targets, eps=1e-3)
     x = torch.tensor(got["hprebn"])
@@ -331,6 +342,7 @@ def test_ninja_batch_norm_matches_torch_functional():
 
 
 def test_ninja_loss_is_stable_for_large_logits():
+    """The backprop-ninja loss stays accurate for large logits."""
     params, ids, targets = _ninja_problem(22)
     params = {**params, "W2": 1000.0 * params["W2"]}
     expected, _ = torch_ninja(params, ids, targets, 1e-5)
@@ -341,6 +353,7 @@ def test_ninja_loss_is_stable_for_large_logits():
 
 
 def test_ninja_forward_rejects_bad_shapes():
+    """The backprop-ninja forward pass rejects inputs of the wrong shape."""
     params, ids, targets = _ninja_problem(23)
     with pytest.raises(ValueError):
         ninja_forward(params, ids[:, 0], targets)
@@ -350,6 +363,7 @@ def test_ninja_forward_rejects_bad_shapes():
 
 @pytest.mark.parametrize("dims", [(9, 3, 11, 2, 6, 5), (32, 4, 7, 3, 10, 13), (5, 1, 4, 5, 3, 2)])
 def test_ninja_backward_matches_autograd(dims):
+    """The backprop-ninja backward pass matches autograd for every intermediate."""
     N, T, V, E, H, K = dims
     params, ids, targets = _ninja_problem(30 + N, N=N, T=T, V=V, E=E, H=H, K=K)
     cache, expected = torch_ninja(params, ids, targets, 1e-5)
@@ -367,6 +381,7 @@ def test_ninja_backward_matches_autograd(dims):
 
 
 def test_ninja_embedding_gradient_accumulates_repeated_ids():
+    """The backprop-ninja embedding gradient accumulates over repeated token ids."""
     params, _, targets = _ninja_problem(40, N=8, T=3, V=6)
     ids = np.array([[0, 0, 1], [1, 0, 0], [2, 2, 2], [0, 1, 2],
                     [0, 0, 0], [1, 1, 1], [2, 0, 1], [0, 2, 0]])  # tokens 3..5 never used

@@ -106,6 +106,7 @@ def test_explained_variance_ratio_is_share_of_total_variance():
 
 
 def test_wide_data_n_smaller_than_d():
+    """PCA works on wide data with fewer samples than features."""
     X = _data(13, 9, [5.0, 4.0, 3.0, 2.0, 1.5, 1.0, 0.8, 0.6, 0.4, 0.3, 0.2, 0.1])
     pca = _fit(X, 5)
     got = _components(pca, 5, 12)
@@ -117,6 +118,7 @@ def test_wide_data_n_smaller_than_d():
 
 
 def test_tall_data_rectangular_components():
+    """PCA on tall data returns components of the right shape."""
     X = _data(14, 200, [2.0, 1.2, 0.7])
     pca = _fit(X, 2)
     got = _components(pca, 2, 3)
@@ -125,6 +127,7 @@ def test_tall_data_rectangular_components():
 
 
 def test_default_n_components_is_min_of_n_and_d():
+    """By default PCA keeps as many components as the smaller of n and d."""
     tall = _data(15, 20, [2.0, 1.0, 0.5, 0.25])
     pca = _fit(tall, None)
     assert pca.n_components_ == 4, (
@@ -141,6 +144,7 @@ def test_default_n_components_is_min_of_n_and_d():
 
 
 def test_not_centring_is_caught_by_a_large_mean():
+    """PCA centres the data, checked on data with a large mean."""
     # A mean of 100 dominates the uncentred second-moment matrix: its top eigenvector would
     # point at the mean, not along the direction of most variance.
     X = _data(17, 60, [3.0, 1.0, 0.3], offset=100.0)
@@ -176,6 +180,7 @@ def test_reconstruction_mse_equals_discarded_variance():
 
 
 def test_inverse_transform_projects_onto_top_subspace():
+    """Inverse transform projects onto the subspace of the top components."""
     X = _data(19, 50, [3.0, 2.0, 1.0, 0.5])
     pca = _fit(X, 2)
     vh, _ = _svd_oracle(X)
@@ -239,6 +244,7 @@ def test_fit_transform_equals_fit_then_transform():
 
 
 def test_n_components_matters():
+    """n_components sets how many components are kept and returned by transform."""
     X = _data(24, 30, [2.0, 1.5, 1.0, 0.5, 0.2])
     for k in (1, 3, 5):
         pca = _fit(X, k)

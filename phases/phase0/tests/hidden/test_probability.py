@@ -122,6 +122,7 @@ def test_softmax_low_temperature_gives_one_hot_argmax():
 
 
 def test_softmax_high_temperature_gives_uniform():
+    """Softmax at a high temperature gives a near-uniform distribution."""
     x = rng(18).standard_normal((3, 5)) * 10
     got = probability.softmax(x, temperature=1e9)
     assert_close(got, np.full((3, 5), 0.2), atol=1e-7, rtol=0,
@@ -204,6 +205,7 @@ def test_logsumexp_is_stable(scale, offset):
 
 
 def test_logsumexp_of_vector_and_minus_inf_entries():
+    """Logsumexp handles a plain vector and entries of minus infinity."""
     x = np.array([-np.inf, 0.0, np.log(3.0), -np.inf])
     got = probability.logsumexp(x)
     assert_close(np.asarray(got).reshape(()), np.log(4.0), **TOL,
@@ -268,6 +270,7 @@ def test_cross_entropy_rejects_bad_targets(bad):
 
 
 def test_perplexity_is_exp_of_nats():
+    """Perplexity is the exponential of the cross entropy in nats."""
     for v in [1.0, 7.0, 50257.0]:
         assert_close(probability.perplexity(math.log(v)), v, rtol=1e-12, atol=0,
                      what=f"perplexity(log({v:g}))", oracle=f"the closed form {v:g}",
@@ -316,6 +319,7 @@ def test_entropy_with_zero_probabilities_is_finite():
                                                                          math.log(2)),
 ])
 def test_entropy_base_argument(base, p, expected):
+    """Entropy uses the logarithm base it is given."""
     got = probability.entropy(np.array(p), base=base)
     assert_close(np.asarray(got).reshape(()), expected, **TOL,
                  what=f"entropy of the uniform distribution over {len(p)} outcomes, base={base}",

@@ -120,6 +120,7 @@ def test_rbf_kernel_matches_closed_form(gamma):
 
 
 def test_rbf_kernel_uses_squared_distance_hand_case():
+    """The RBF kernel uses the squared distance, checked on a hand case."""
     K = rbf_kernel(np.array([[0.0, 0.0]]), np.array([[3.0, 4.0], [0.0, 0.0]]), gamma=0.1)
     assert_close(K, np.array([[np.exp(-2.5), 1.0]]), rtol=1e-12, atol=1e-15,
                  what="rbf_kernel between (0, 0) and (3, 4), (0, 0) with gamma=0.1",
@@ -129,6 +130,7 @@ def test_rbf_kernel_uses_squared_distance_hand_case():
 
 @pytest.mark.parametrize("kind", ["linear", "poly", "rbf"])
 def test_gram_matrices_are_symmetric_psd(kind):
+    """Gram matrices are symmetric and positive semi-definite."""
     X = rng(16).standard_normal((30, 3))
     fn = {"linear": lambda A: linear_kernel(A, A),
           "poly": lambda A: polynomial_kernel(A, A, degree=3, gamma=0.5, coef0=1.0),
@@ -366,6 +368,7 @@ def test_kernel_svm_decision_function_uses_its_dual_coefficients(kernel, params)
 
 @pytest.mark.parametrize("data", ["xor", "circles"])
 def test_kernel_svm_rbf_fits_nonlinear_data(data):
+    """The kernel SVM with an RBF kernel fits nonlinear data."""
     X, y = _xor(60) if data == "xor" else _circles(61)
     n = len(X) // 2
     model = KernelSVM(kernel="rbf", C=10.0, gamma=2.0).fit(X[:n], y[:n])
@@ -399,6 +402,7 @@ def test_kernel_svm_tol_and_max_iter_control_the_solver():
 
 
 def test_kernel_svm_c_bounds_the_multipliers():
+    """The kernel SVM's C bounds its dual multipliers."""
     X, y = _overlapping(63)
     for C in (0.05, 2.0):
         model = KernelSVM(kernel="linear", C=C, tol=1e-5).fit(X, y)

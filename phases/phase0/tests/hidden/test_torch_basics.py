@@ -112,6 +112,7 @@ def test_tensor_to_numpy_keeps_values_dtype_and_memory(make):
 
 
 def test_round_trip_shares_memory():
+    """A NumPy-to-tensor-to-NumPy round trip shares memory."""
     a = rng(2).normal(size=(2, 5))
     back = tensor_to_numpy(numpy_to_tensor(a))
     assert np.shares_memory(a, back) and back.shape == a.shape, (
@@ -124,6 +125,7 @@ def test_round_trip_shares_memory():
 
 
 def test_two_layer_net_state_dict_keys_and_no_buffers():
+    """The two-layer net's state dict has the documented keys and no buffers."""
     net = TwoLayerNet(3, 4, 2)
     assert list(net.state_dict().keys()) == NAMES, (
         f"state_dict() keys must be {NAMES} in this order; got {list(net.state_dict().keys())}. "
@@ -138,6 +140,7 @@ def test_two_layer_net_state_dict_keys_and_no_buffers():
 
 @pytest.mark.parametrize("dims", [(5, 7, 3), (2, 9, 1)])
 def test_two_layer_net_named_parameters_shapes(dims):
+    """The two-layer net's named parameters have the documented shapes."""
     d, h, o = dims
     got = [(n, tuple(p.shape)) for n, p in TwoLayerNet(d, h, o).named_parameters()]
     expected = list(zip(NAMES, [(h, d), (h,), (o, h), (o,)], strict=True))
@@ -147,6 +150,7 @@ def test_two_layer_net_named_parameters_shapes(dims):
 
 
 def test_two_layer_net_uses_default_linear_init_fc1_then_fc2():
+    """The two-layer net initialises fc1 then fc2 with the default Linear init."""
     torch.manual_seed(3)
     net = TwoLayerNet(4, 6, 2)
     torch.manual_seed(3)
@@ -160,6 +164,7 @@ def test_two_layer_net_uses_default_linear_init_fc1_then_fc2():
 
 
 def test_two_layer_net_forward_is_fc2_relu_fc1():
+    """The two-layer net's forward pass is fc1, then ReLU, then fc2."""
     g = rng(4)
     d, h, o, n = 5, 8, 3, 6
     W1, b1, W2, b2 = (g.normal(size=s) for s in [(h, d), (h,), (o, h), (o,)])
@@ -219,6 +224,7 @@ def _check_manual_gradients(net, x, y, what, rtol=None, atol=None):
 
 @pytest.mark.parametrize("dims", [(6, 5, 7, 3), (1, 3, 4, 1), (10, 2, 9, 4)])
 def test_manual_gradients_match_autograd_float64(dims):
+    """Manual gradients match autograd in float64."""
     n, d, h, o = dims
     torch.manual_seed(n)
     net = _RefNet(d, h, o).double()
@@ -228,6 +234,7 @@ def test_manual_gradients_match_autograd_float64(dims):
 
 
 def test_manual_gradients_on_two_layer_net_float32():
+    """Manual gradients match autograd on the two-layer net in float32."""
     torch.manual_seed(11)
     net = TwoLayerNet(4, 6, 2)
     x, y = torch.randn(8, 4), torch.randn(8, 2)
@@ -240,6 +247,7 @@ def test_manual_gradients_on_two_layer_net_float32():
 
 
 def test_predict_no_grad_disables_tracking_during_forward():
+    """Predict without grad turns off gradient tracking during the forward pass."""
     torch.manual_seed(5)
     net = _Probe()
     x = torch.randn(4, 3)
@@ -254,6 +262,7 @@ def test_predict_no_grad_disables_tracking_during_forward():
 
 
 def test_predict_no_grad_restores_grad_mode_and_training_mode():
+    """Predict without grad restores the previous grad mode and training mode."""
     net = _Probe()
     net.train()
     predict_no_grad(net, torch.randn(2, 3))

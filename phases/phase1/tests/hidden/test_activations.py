@@ -165,6 +165,7 @@ def sample(shape, seed, dtype=torch.float64, scale=3.0):
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_activation_matches_torch_in_float64(case):
+    """Each activation matches torch in float64."""
     x = torch.cat([sample((60,), 1), torch.linspace(-8, 8, 65, dtype=torch.float64),
                    torch.tensor(case.kinks, dtype=torch.float64)]).reshape(-1, 1)
     compare(case, x.reshape(-1), "random and grid points in [-8, 8], kinks included", TOL64)
@@ -172,6 +173,7 @@ def test_activation_matches_torch_in_float64(case):
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_activation_matches_torch_in_float32_for_any_shape(case):
+    """Each activation matches torch in float32 for tensors of any shape."""
     x = sample((2, 3, 4, 5), 2, dtype=torch.float32)
     compare(case, x, "a float32 tensor of shape (2, 3, 4, 5)", {})
     compare(case, sample((4, 6), 3).T, "a non-contiguous (6, 4) float64 view", TOL64)
@@ -183,6 +185,7 @@ EXTREMES = [-1e4, -1e3, -100.0, -50.0, -20.0, -1.0, 0.0, 1.0, 20.0, 50.0, 100.0,
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["float32", "float64"])
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_activation_is_finite_and_correct_at_extreme_inputs(case, dtype):
+    """Each activation and its gradient stay finite and correct at extreme inputs."""
     x = torch.tensor(EXTREMES, dtype=dtype)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -203,6 +206,7 @@ def test_activation_is_finite_and_correct_at_extreme_inputs(case, dtype):
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_activation_passes_gradcheck(case):
+    """Each activation's gradient passes gradcheck."""
     x = sample((3, 4), 4, scale=2.0)
     for k in case.kinks:  # finite differences across a kink are meaningless: stay 0.05 away
         x = torch.where((x - k).abs() < 0.05, x + 0.1, x)
@@ -254,6 +258,7 @@ def test_step_is_zero_at_zero_and_has_zero_gradient():
     ("gelu", {"approximate": "tanh"}, 0.5), ("silu", {}, 0.5), ("softplus", {}, 0.5),
     ("softplus", {"beta": 3.0}, 0.5)])
 def test_known_derivatives_at_zero(name, kwargs, value):
+    """Several activations have their known derivative at zero."""
     _, g = _grad_at(lambda x: getattr(A, name)(x, **kwargs), [0.0])
     assert_close(g, torch.tensor([value], dtype=torch.float64), **TOL64,
                  what=f"the derivative of {name}{kwargs or ''} at 0",
@@ -309,6 +314,7 @@ def test_gelu_rejects_an_unknown_approximation(approximate):
 @pytest.mark.parametrize("module,case_id", [("ReLU", "relu"), ("GELU", "gelu"),
                                             ("GELU-tanh", "gelu-approximate=tanh")])
 def test_activation_modules_match_torch(module, case_id):
+    """The ReLU and GELU modules match torch and have no parameters."""
     case = next(c for c in CASES if c.id == case_id)
     mod = A.ReLU() if module == "ReLU" else A.GELU(case.kwargs.get("approximate", "none"))
     x = sample((4, 5), 5).requires_grad_()
@@ -368,6 +374,7 @@ def test_swiglu_forward_and_gradients_match_the_reference(x_shape, bias):
 
 @pytest.mark.parametrize("bias", [False, True])
 def test_swiglu_has_llamas_layout_and_parameter_count(bias):
+    """SwiGLU has LLaMA's layer layout and parameter count."""
     d, h = 6, 10
     block = A.SwiGLU(d, h, bias=bias)
     out = block(torch.randn(3, d))

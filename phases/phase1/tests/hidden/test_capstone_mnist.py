@@ -128,6 +128,7 @@ def test_preprocess_keeps_extreme_pixels_exact():
 
 
 def test_build_model_is_seeded_and_sized():
+    """Build model is reproducible from its seed and has the documented sizes."""
     from phase1.regularization import Dropout
 
     with uses_your_modules():
@@ -309,6 +310,7 @@ def test_train_switches_the_model_to_training_mode():
 
 @pytest.mark.parametrize("batch_size", [0, 101])
 def test_train_rejects_a_batch_size_outside_1_to_n(batch_size):
+    """Train rejects a batch size below one or above the number of samples."""
     images, labels = clusters(n=100, seed=6)
     with uses_your_modules():
         model = build_model(seed=0, hidden=8)

@@ -147,6 +147,7 @@ def test_total_norm_is_global_not_per_parameter():
 
 
 def test_returns_the_norm_before_clipping():
+    """Clip grad norm returns the total norm from before clipping."""
     params = _params(21, scale=5.0)
     expected = torch.cat([p.grad.reshape(-1) for p in params]).norm()
     got = _learner_norm(params, 0.1)
@@ -170,6 +171,7 @@ def test_inf_norm_is_the_largest_absolute_entry():
 
 
 def test_clip_coefficient_is_max_norm_over_total_plus_1e_6():
+    """The clip coefficient follows the documented formula, small epsilon included."""
     # With a total norm of 1e-3, the 1e-6 in torch's coefficient changes it by 0.1%.
     params = _params(23, scale=1.0)
     total = torch.cat([p.grad.reshape(-1) for p in params]).norm()
@@ -209,6 +211,7 @@ def test_parameters_without_gradients_are_skipped():
 
 
 def test_a_single_tensor_is_accepted():
+    """Clip grad norm accepts a single tensor."""
     (mine,) = _params(26, scale=3.0, shapes=((4, 3),))
     (ref,) = copy_params([mine])
     got = _learner_norm(mine, 2.0)
@@ -234,6 +237,7 @@ def _models(seed, dtype=F64):
 
 
 def test_a_generator_of_parameters_is_accepted():
+    """Clip grad norm accepts a generator of parameters."""
     mine, ref = _models(27)
     got = _learner_norm(mine.parameters(), 1.0)  # a generator: it can be iterated only once
     expected = torch.nn.utils.clip_grad_norm_(ref.parameters(), 1.0)
@@ -247,6 +251,7 @@ def test_a_generator_of_parameters_is_accepted():
 
 
 def test_no_gradients_at_all_returns_zero():
+    """Clip grad norm returns zero when no parameter has a gradient."""
     params = _params(28, scale=1.0, no_grad=(0, 1, 2, 3))
     got = _learner_norm(params, 1.0)
     assert isinstance(got, torch.Tensor) and got.dim() == 0 and got.item() == 0.0, (
@@ -259,6 +264,7 @@ def test_no_gradients_at_all_returns_zero():
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf])
 def test_error_if_nonfinite_raises_before_changing_gradients(bad):
+    """With error_if_nonfinite, a non-finite norm raises before any gradient changes."""
     params = _params(29, scale=3.0)
     params[1].grad[2] = bad
     before = [p.grad.clone() for p in params]
@@ -281,6 +287,7 @@ def test_error_if_nonfinite_raises_before_changing_gradients(bad):
 
 @pytest.mark.parametrize("norm_type", [2.0, math.inf])
 def test_nonfinite_norm_is_returned_when_errors_are_off(norm_type):
+    """A non-finite norm is returned, not raised, when error_if_nonfinite is off."""
     params = _params(30, scale=1.0)
     params[0].grad[1, 1] = math.inf
     got = _learner_norm(params, 1.0, norm_type=norm_type, error_if_nonfinite=False)
@@ -290,6 +297,7 @@ def test_nonfinite_norm_is_returned_when_errors_are_off(norm_type):
 
 
 def test_finite_norm_does_not_raise_with_error_if_nonfinite():
+    """A finite norm does not raise when error_if_nonfinite is on."""
     mine = _params(31, scale=3.0)
     ref = copy_params(mine)
     got = _learner_norm(mine, 1.0, error_if_nonfinite=True)
@@ -302,6 +310,7 @@ def test_finite_norm_does_not_raise_with_error_if_nonfinite():
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_total_norm_has_the_gradients_dtype(dtype):
+    """The total norm has the dtype of the gradients."""
     params = _params(32, scale=2.0, dtype=dtype)
     got = _learner_norm(params, 1.0)
     assert isinstance(got, torch.Tensor) and got.dim() == 0 and got.dtype == dtype, (
@@ -310,6 +319,7 @@ def test_total_norm_has_the_gradients_dtype(dtype):
 
 @pytest.mark.parametrize("norm_type", [2.0, math.inf])
 def test_clip_grad_norm_float32_matches_torch(norm_type):
+    """Clip grad norm matches torch in float32."""
     mine, ref = _models(33, dtype=torch.float32)
     got = _learner_norm(mine.parameters(), 0.5, norm_type)
     expected = torch.nn.utils.clip_grad_norm_(ref.parameters(), 0.5, norm_type)

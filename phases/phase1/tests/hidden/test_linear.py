@@ -119,6 +119,7 @@ def test_linear_function_without_bias_matches_f_linear():
 
 
 def test_linear_function_float32_matches_f_linear():
+    """The linear function matches F.linear in float32."""
     x, w, b = (randn(3, 4, 7, seed=6, dtype=torch.float32), randn(5, 7, seed=7,
                dtype=torch.float32), randn(5, seed=8, dtype=torch.float32))
     compare_with_f_linear(x, w, b, "LinearFunction on float32 x (3, 4, 7), W (5, 7)", tol={})
@@ -132,6 +133,7 @@ def test_linear_function_accepts_non_contiguous_input():
 
 
 def test_square_weight_gradient_is_not_transposed():
+    """The gradient of a square weight is not transposed."""
     # With in == out a transposed grad_W has the right shape, so only its values can tell.
     x, w, b = randn(8, 4, seed=12), randn(4, 4, seed=13), randn(4, seed=14)
     upstream = randn(8, 4, seed=15)
@@ -165,6 +167,7 @@ def test_backward_returns_gradients_shaped_like_the_inputs():
 
 
 def test_backward_returns_none_for_a_missing_bias():
+    """Backward returns None for the bias gradient when there is no bias."""
     x, w = randn(3, 5, seed=20).requires_grad_(), randn(2, 5, seed=21).requires_grad_()
     with forbidden(*F_LINEAR, by="phase1.linear.LinearFunction"):
         out = L.LinearFunction.apply(x, w, None)
@@ -435,6 +438,7 @@ def test_normal_initialisers_draw_from_a_normal(name):
 
 
 def test_conv_weight_uses_the_kernel_size_in_its_fans():
+    """The fans of a conv weight include the kernel size."""
     # (out=32, in=16, 3, 3): fan_in = 144, fan_out = 288. Same 6-sigma z-test as above
     # (n = 4608 draws; false-failure rate 2e-9).
     w = torch.empty(32, 16, 3, 3, dtype=torch.float64)
@@ -522,6 +526,7 @@ def test_gpt2_init_matches_a_normal_draw_with_the_scaled_std(n_layer):
 
 
 def test_gpt2_init_residual_std_statistics():
+    """GPT-2 init gives residual projections the scaled std, checked statistically."""
     # z-test of E[w^2] on 65,536 normal draws at 6 standard errors: false-failure rate 2e-9.
     w = torch.empty(OUT, IN, dtype=torch.float64)
     L.gpt2_init_(w, n_layer=6, generator=torch.Generator().manual_seed(4))

@@ -229,6 +229,7 @@ def test_huber_is_quadratic_for_small_residuals_and_linear_for_large_ones():
 @pytest.mark.parametrize("beta", [0.5, 1.0, 2.0])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_smooth_l1_loss_matches_torch(beta, reduction):
+    """Smooth L1 loss matches torch."""
     x, y = data(7, 5, 4, scale=2.0), data(8, 5, 4)
     check("smooth_l1_loss",
           lambda a, b: losses.smooth_l1_loss(a, b, reduction=reduction, beta=beta),
@@ -240,6 +241,7 @@ def test_smooth_l1_loss_matches_torch(beta, reduction):
 
 
 def test_smooth_l1_with_beta_zero_is_l1():
+    """Smooth L1 loss with beta zero equals L1 loss."""
     x, y = data(9, 4, 3), data(10, 4, 3)
     check("smooth_l1_loss", lambda a, b: losses.smooth_l1_loss(a, b, beta=0.0),
           lambda a, b: F.l1_loss(a, b), [x, y], names=("input", "target"),
@@ -266,6 +268,7 @@ def test_binary_cross_entropy_matches_torch(with_weight, reduction):
 
 
 def test_binary_cross_entropy_at_probabilities_zero_and_one():
+    """Binary cross entropy clamps its logs and stays finite at probabilities zero and one."""
     x = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.5, 1e-14], dtype=D)
     y = torch.tensor([0.0, 1.0, 1.0, 0.0, 0.5, 0.3], dtype=D)
     got = value_of("binary_cross_entropy",
@@ -319,6 +322,7 @@ def test_binary_cross_entropy_with_logits_is_stable_for_huge_logits(dtype):
 
 
 def test_bce_with_logits_gradcheck():
+    """BCE with logits passes gradcheck."""
     x, y = data(17, 4, 3), uniform(18, 4, 3)
     w, pw = uniform(19, 4, 3, low=0.5, high=1.5), torch.tensor([0.5, 2.0, 3.0], dtype=D)
     assert_gradcheck(lambda a: value_of("binary_cross_entropy_with_logits",
@@ -334,6 +338,7 @@ def test_bce_with_logits_gradcheck():
 @pytest.mark.parametrize("ignore_index", [-100, 2])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_nll_loss_matches_torch(with_weight, ignore_index, reduction):
+    """NLL loss matches torch."""
     logp = torch.log_softmax(data(20, 7, 4), dim=1)
     target = torch.tensor([0, 2, 1, 3, 2, 1, 0])
     if ignore_index == -100:
@@ -398,6 +403,7 @@ def test_cross_entropy_matches_torch_for_every_option(with_weight, ignore_index,
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_cross_entropy_handles_k_dimensional_inputs(with_weight, ignore_index, label_smoothing,
                                                     reduction):
+    """Cross entropy handles k-dimensional inputs."""
     logits, targets = _ce_case(24, kdim=True)
     targets[0, 1, 2] = ignore_index
     targets[2, 0, 0] = ignore_index
@@ -418,6 +424,7 @@ def test_cross_entropy_handles_k_dimensional_inputs(with_weight, ignore_index, l
 @pytest.mark.parametrize("with_weight", [False, True])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_nll_loss_handles_k_dimensional_inputs(with_weight, reduction):
+    """NLL loss handles k-dimensional inputs."""
     logits, targets = _ce_case(26, kdim=True)
     logp = torch.log_softmax(logits, dim=1)
     targets[1, 1, 1] = -100
@@ -504,6 +511,7 @@ def test_all_targets_ignored_gives_nan_mean_and_zero_sum(name):
 
 
 def test_cross_entropy_gradcheck_with_every_option():
+    """Cross entropy passes gradcheck with every option."""
     logits, targets = _ce_case(31, kdim=True)
     targets[0, 0, 1] = 3  # ignored below
     w = uniform(32, 4, low=0.2, high=3.0)
@@ -516,6 +524,7 @@ def test_cross_entropy_gradcheck_with_every_option():
 
 
 def test_nll_loss_gradcheck():
+    """NLL loss passes gradcheck."""
     logp = torch.log_softmax(data(33, 6, 3), 1)
     targets = torch.tensor([0, 1, 2, -100, 1, 0])
     w = torch.tensor([0.5, 2.0, 1.5], dtype=D)
@@ -524,6 +533,7 @@ def test_nll_loss_gradcheck():
 
 
 def test_cross_entropy_keeps_float32():
+    """Cross entropy of float32 inputs stays in float32."""
     logits = data(34, 4, 3).float()
     got = value_of("cross_entropy", lambda: losses.cross_entropy(logits, torch.tensor(
         [0, 1, 2, 0])))
@@ -536,6 +546,7 @@ def test_cross_entropy_keeps_float32():
 
 
 def test_focal_loss_closed_form_on_hand_cases():
+    """Focal loss matches its closed form on hand cases."""
     # logits [0, ln 3, 0] give p = [1/5, 3/5, 1/5]; [0, 0, ln 2] give p = [1/4, 1/4, 1/2].
     ln3, ln2 = math.log(3.0), math.log(2.0)
     logits = torch.tensor([[0.0, ln3, 0.0], [0.0, ln3, 0.0], [0.0, 0.0, ln2]], dtype=D)
@@ -601,6 +612,7 @@ def test_focal_loss_gradient_matches_autograd_of_the_closed_form(gamma, reductio
 
 
 def test_focal_loss_gradcheck():
+    """Focal loss passes gradcheck."""
     logits, targets = _ce_case(39)
     alpha = uniform(40, 5, low=0.1, high=1.0)
     for gamma in (0.0, 0.5, 2.0):
@@ -678,6 +690,7 @@ def test_sigmoid_focal_loss_matches_torchvision_formula(alpha, gamma, reduction)
 
 
 def test_sigmoid_focal_loss_gradcheck():
+    """Sigmoid focal loss passes gradcheck."""
     x, y = data(44, 4, 3), uniform(45, 4, 3)
     assert_gradcheck(lambda a: value_of("sigmoid_focal_loss", lambda: losses.sigmoid_focal_loss(
         a, y, alpha=0.3, gamma=2.0)), [x], what="sigmoid_focal_loss backward")
@@ -735,6 +748,7 @@ def test_hinge_embedding_loss_matches_torch(margin, reduction):
 @pytest.mark.parametrize("margin", [1.0, 0.5])
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_hinge_loss_matches_closed_form_and_two_class_multi_margin(margin, reduction):
+    """Hinge loss matches its closed form and the two-class multi-margin loss."""
     s, y = data(51, 9), signs(52, 9)
 
     def closed_form(a):
@@ -839,6 +853,7 @@ def test_kl_div_is_kl_of_target_from_input_not_the_reverse():
 
 
 def test_kl_div_gradcheck():
+    """KL div passes gradcheck."""
     log_q = torch.log_softmax(data(56, 3, 4), dim=1)
     p = torch.softmax(data(57, 3, 4), dim=1)
     for log_target in (False, True):
@@ -935,6 +950,7 @@ def test_nt_xent_gradients_match_autograd_of_the_formula():
 
 
 def test_nt_xent_gradcheck():
+    """NT-Xent passes gradcheck."""
     z1, z2 = data(64, 3, 4), data(65, 3, 4)
     assert_gradcheck(lambda a, b: value_of("nt_xent", lambda: losses.nt_xent(
         a, b, temperature=0.5, reduction="none")), [z1, z2], what="nt_xent backward")
@@ -969,6 +985,7 @@ def test_triplet_margin_loss_adds_eps_to_the_difference():
 
 
 def test_triplet_margin_loss_gradcheck():
+    """Triplet margin loss passes gradcheck."""
     a, pos, neg = data(72, 4, 3), data(73, 4, 3), data(74, 4, 3)
     for p, swap in [(2.0, False), (1.0, True), (3.0, True)]:
         assert_gradcheck(lambda x, y, z, p=p, s=swap: value_of(
@@ -1005,6 +1022,7 @@ def test_margin_ranking_loss_matches_torch(margin, reduction):
 
 
 def test_metric_losses_gradcheck():
+    """The metric losses pass gradcheck."""
     x1, x2, y = data(81, 5, 3), data(82, 5, 3), signs(83, 5)
     assert_gradcheck(lambda a, b: value_of("cosine_embedding_loss",
                                            lambda: losses.cosine_embedding_loss(

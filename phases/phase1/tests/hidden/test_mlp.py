@@ -311,6 +311,7 @@ def test_dropout_draws_a_fresh_mask_from_its_generator():
 
 
 def test_dropout_edge_probabilities():
+    """Dropout with p of zero or one keeps or drops everything, forward and backward."""
     x, upstream = randn(6, 7, seed=22), randn(6, 7, seed=23)
     with framework():
         keep_all = Dropout(0.0)
@@ -456,6 +457,7 @@ def test_sequential_backward_runs_last_layer_first():
 
 
 def test_sequential_parameters_in_layer_order():
+    """Sequential lists its parameters in layer order."""
     net = _square_net()
     with framework():
         params = net.parameters()
@@ -467,6 +469,7 @@ def test_sequential_parameters_in_layer_order():
 
 
 def test_train_and_eval_reach_every_layer():
+    """Train and eval set the mode of every layer, nested ones included."""
     net = Sequential(Linear(3, 3), Dropout(0.5), BatchNorm1d(3), Sequential(ReLU(), Dropout()))
     inner = net.layers[3]
     with framework():
@@ -548,6 +551,7 @@ def test_cross_entropy_is_stable_for_huge_logits():
 @pytest.mark.parametrize("momentum,weight_decay", [(0.0, 0.0), (0.0, 0.05), (0.9, 0.0),
                                                    (0.8, 0.01)])
 def test_sgd_matches_torch_optim_sgd_for_30_steps(momentum, weight_decay):
+    """SGD matches torch.optim.SGD for 30 steps."""
     shapes = [(4, 3), (3,)]
     ours = [Parameter(randn(*s, seed=100 + i)) for i, s in enumerate(shapes)]
     ref = [nn.Parameter(p.data.clone()) for p in ours]
@@ -594,6 +598,7 @@ def test_sgd_zero_grad_clears_every_gradient():
     ("relu", 0.25, [Linear, ReLU, Dropout, Linear, ReLU, Dropout, Linear]),
 ])
 def test_build_mlp_layer_layout(activation, dropout, expected):
+    """Build MLP stacks the documented layers in order."""
     with framework():
         net = build_mlp([3, 7, 5, 2], activation, dropout, dtype=F64)
     assert isinstance(net, Sequential), f"build_mlp must return a Sequential, got {type(net)}"

@@ -100,6 +100,7 @@ BN_SHAPES = [(6, 3), (4, 3, 5), (3, 2, 4, 5)]
 
 @pytest.mark.parametrize("shape", BN_SHAPES)
 def test_batch_norm_function_gradcheck(shape):
+    """The batch norm function passes gradcheck."""
     c = shape[1]
     x = _randn(*shape, seed=10, shift=1.5, scale=2.0)
     w, b = _randn(c, seed=11), _randn(c, seed=12)
@@ -108,6 +109,7 @@ def test_batch_norm_function_gradcheck(shape):
 
 
 def test_batch_norm_function_gradcheck_without_affine():
+    """The batch norm function passes gradcheck without affine parameters."""
     x = _randn(5, 3, 4, seed=13)
     assert_gradcheck(lambda x: BatchNormFunction.apply(x, None, None, 1e-3), [x],
                      what="BatchNormFunction with weight=None and bias=None")
@@ -223,6 +225,7 @@ def test_momentum_weights_the_new_batch():
 
 
 def test_momentum_none_is_a_cumulative_average():
+    """With momentum None, the running statistics are a cumulative average."""
     bn = BatchNorm1d(3, momentum=None).double()
     xs = [_randn(4 + k, 3, seed=30 + k, scale=1.0 + k, shift=k) for k in range(5)]
     for x in xs:
@@ -287,6 +290,7 @@ def test_eval_output_does_not_depend_on_the_rest_of_the_batch():
 
 
 def test_affine_false_matches_torch():
+    """BatchNorm without affine parameters matches torch."""
     mine, ref = twins(BatchNorm2d(3, affine=False), nn.BatchNorm2d(3, affine=False))
     assert mine.weight is None and mine.bias is None, (
         "with affine=False, weight and bias must be None (register_parameter(name, None))")
@@ -294,6 +298,7 @@ def test_affine_false_matches_torch():
 
 
 def test_without_running_stats_batch_statistics_are_used_in_eval_too():
+    """Without running stats, batch statistics are used in eval mode too."""
     mine, ref = twins(BatchNorm1d(3, track_running_stats=False),
                        nn.BatchNorm1d(3, track_running_stats=False))
     assert mine.running_mean is None and mine.num_batches_tracked is None, (
@@ -318,6 +323,7 @@ def test_batchnorm_eps_is_inside_the_square_root():
 
 
 def test_batchnorm_float32_matches_torch():
+    """BatchNorm matches torch in float32."""
     mine, ref = twins(BatchNorm2d(3), nn.BatchNorm2d(3), dtype=torch.float32)
     x = _randn(4, 3, 3, 3, seed=53, dtype=torch.float32)
     _assert_same_step(mine, ref, x, "BatchNorm2d(3) in float32", "compute in x's dtype",
@@ -332,6 +338,7 @@ def test_batchnorm_rejects_inputs_of_the_wrong_rank():
 
 
 def test_batchnorm_one_value_per_channel_raises_in_training_only():
+    """BatchNorm raises on one value per channel, in training mode only."""
     bn = BatchNorm1d(3).double()
     x = _randn(1, 3, seed=54)
     with pytest.raises(ValueError):
@@ -350,6 +357,7 @@ def test_batchnorm_one_value_per_channel_raises_in_training_only():
 
 @pytest.mark.parametrize("lead,norm", [((4,), (5,)), ((2, 3), (4,)), ((3,), (2, 4))])
 def test_layer_norm_function_gradcheck(lead, norm):
+    """The layer norm function passes gradcheck."""
     x = _randn(*lead, *norm, seed=60, scale=2.0, shift=1.0)
     w, b = _randn(*norm, seed=61), _randn(*norm, seed=62)
     assert_gradcheck(lambda x, w, b: LayerNormFunction.apply(x, norm, w, b, 1e-5), [x, w, b],
@@ -357,6 +365,7 @@ def test_layer_norm_function_gradcheck(lead, norm):
 
 
 def test_layer_norm_function_gradcheck_without_affine():
+    """The layer norm function passes gradcheck without affine parameters."""
     x = _randn(3, 6, seed=63)
     assert_gradcheck(lambda x: LayerNormFunction.apply(x, (6,), None, None, 1e-5), [x],
                      what="LayerNormFunction with weight=None and bias=None")
@@ -399,6 +408,7 @@ def test_layernorm_rejects_a_wrong_trailing_shape():
 
 
 def test_layernorm_float32_matches_torch():
+    """LayerNorm matches torch in float32."""
     mine, ref = twins(LayerNorm(16), nn.LayerNorm(16), dtype=torch.float32)
     x = _randn(4, 16, seed=67, dtype=torch.float32)
     _assert_same_step(mine, ref, x, "LayerNorm(16) in float32", "compute in x's dtype",
@@ -412,6 +422,7 @@ def test_layernorm_float32_matches_torch():
 
 @pytest.mark.parametrize("with_weight", [True, False])
 def test_rms_norm_function_gradcheck(with_weight):
+    """The RMS norm function passes gradcheck."""
     x = _randn(3, 2, 5, seed=70, shift=0.5)
     if with_weight:
         w = _randn(5, seed=71)
@@ -470,6 +481,7 @@ def test_rmsnorm_rejects_a_wrong_trailing_shape():
 
 @pytest.mark.parametrize("groups", [1, 2, 6])
 def test_group_norm_function_gradcheck(groups):
+    """The group norm function passes gradcheck."""
     x = _randn(2, 6, 3, seed=80, scale=2.0, shift=1.0)
     w, b = _randn(6, seed=81), _randn(6, seed=82)
     assert_gradcheck(lambda x, w, b: GroupNormFunction.apply(x, groups, w, b, 1e-5), [x, w, b],
@@ -477,6 +489,7 @@ def test_group_norm_function_gradcheck(groups):
 
 
 def test_group_norm_function_gradcheck_without_affine():
+    """The group norm function passes gradcheck without affine parameters."""
     x = _randn(3, 4, 2, 2, seed=83)
     assert_gradcheck(lambda x: GroupNormFunction.apply(x, 2, None, None, 1e-5), [x],
                      what="GroupNormFunction with weight=None and bias=None")
@@ -540,6 +553,7 @@ def test_instancenorm2d_matches_torch(affine, training):
 
 
 def test_instancenorm2d_eps_matters():
+    """InstanceNorm2d uses its eps."""
     mine, ref = twins(InstanceNorm2d(2, eps=0.5, affine=True),
                        nn.InstanceNorm2d(2, eps=0.5, affine=True))
     x = _randn(3, 2, 3, 3, seed=89, scale=0.5)
@@ -548,6 +562,7 @@ def test_instancenorm2d_eps_matters():
 
 
 def test_instancenorm2d_rejects_non_4d_input():
+    """InstanceNorm2d rejects input that is not 4-D."""
     with pytest.raises(ValueError):
         InstanceNorm2d(3)(torch.zeros(2, 3, 4))
 
@@ -568,6 +583,7 @@ MODULES = {
 
 @pytest.mark.parametrize("name", list(MODULES))
 def test_output_comes_from_your_autograd_function(name):
+    """The output of each norm module comes from your autograd function."""
     make, shape = MODULES[name]
     module = make().double()
     x = _randn(*shape, seed=90).requires_grad_(True)
@@ -593,6 +609,7 @@ def test_no_builtin_normalisation_is_called(name, training):
     (GroupNormFunction, lambda x, w: (x, 2, w, w, 1e-5)),
 ], ids=["BatchNormFunction", "LayerNormFunction", "RMSNormFunction", "GroupNormFunction"])
 def test_functions_call_no_builtin_normalisation(fn, args):
+    """The norm functions call no builtin normalisation."""
     x = _randn(3, 4, seed=92).requires_grad_(True)
     w = _randn(4, seed=93).requires_grad_(True)
     with forbidden(*BUILTINS, by=f"phase1.normalization.{fn.__name__}"):

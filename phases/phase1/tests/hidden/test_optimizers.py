@@ -603,6 +603,7 @@ def test_lr_changed_between_steps_takes_effect():
 
 @pytest.mark.parametrize("name", list(LEARNER))
 def test_float32_parameters_match_torch(name):
+    """The optimizers match torch on float32 parameters."""
     options, group2, _ = EVERYTHING[name]
     got = _run(LEARNER[name], "mlp", options, group2, dtype=torch.float32,
                learner_name=f"phase1.optimizers.{name}")
@@ -619,6 +620,7 @@ def test_float32_parameters_match_torch(name):
 
 @pytest.mark.parametrize("name", list(LEARNER))
 def test_learner_optimizer_does_not_use_torch_optimizers(name):
+    """Your optimizers do not call torch's optimizers."""
     cls = LEARNER[name]
     assert issubclass(cls, torch.optim.Optimizer), (
         f"phase1.optimizers.{name} must subclass torch.optim.Optimizer")

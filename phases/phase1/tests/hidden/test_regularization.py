@@ -243,6 +243,7 @@ def test_dropout_module_uses_its_p_and_follows_train_and_eval():
 
 
 def test_dropout_module_uses_torch_global_generator():
+    """The dropout module draws its mask from torch's global generator."""
     x = nonzero_input((50,), seed=23)
     layer = Dropout(0.5)
     torch.manual_seed(24)
@@ -255,6 +256,7 @@ def test_dropout_module_uses_torch_global_generator():
 
 
 def test_dropout_module_gradient_comes_from_dropout_function():
+    """The dropout module's gradient comes from your dropout function."""
     x = nonzero_input((4, 6), seed=25).requires_grad_(True)
     out = Dropout(0.5)(x)
     cls = getattr(out.grad_fn, "_forward_cls", None)
@@ -362,6 +364,7 @@ def test_dropconnect_draws_a_new_mask_on_every_call():
 
 
 def test_dropconnect_uses_torch_global_generator():
+    """DropConnect draws its mask from torch's global generator."""
     layer = make_dropconnect(6, 6, 0.5, seed=37)
     empty = torch.zeros(0, 6, dtype=torch.float64)
     torch.manual_seed(38)
@@ -397,6 +400,7 @@ def test_dropconnect_handles_leading_dims_in_training():
 
 
 def test_dropconnect_edge_rates_and_no_bias():
+    """DropConnect handles rates of zero and one and layers without bias."""
     x = torch.randn(6, 4, dtype=torch.float64, generator=gen(43))
     layer = make_dropconnect(4, 3, 0.0, seed=44)
     assert_close(layer(x), F.linear(x, layer.weight, layer.bias), rtol=1e-12, atol=1e-12,
@@ -517,6 +521,7 @@ def test_drop_path_rejects_a_scalar():
 
 @pytest.mark.parametrize("p_max, blocks", [(0.2, 5), (0.1, 12), (0.5, 2), (0.3, 1), (0.0, 4)])
 def test_drop_path_rates_rise_linearly_from_zero_to_p_max(p_max, blocks):
+    """Drop-path rates rise linearly from zero to p_max."""
     rates = drop_path_rates(p_max, blocks)
     assert isinstance(rates, list) and all(isinstance(r, float) for r in rates), (
         f"drop_path_rates should return a list of Python floats, got {rates!r}")
@@ -528,6 +533,7 @@ def test_drop_path_rates_rise_linearly_from_zero_to_p_max(p_max, blocks):
 
 @pytest.mark.parametrize("p_max, blocks", [(0.2, 0), (1.5, 4), (-0.1, 4)])
 def test_drop_path_rates_rejects_bad_arguments(p_max, blocks):
+    """Drop-path rates reject bad arguments."""
     with pytest.raises(ValueError):
         drop_path_rates(p_max, blocks)
 
@@ -563,6 +569,7 @@ def split(net):
 
 @pytest.mark.parametrize("exclude_bias", [True, False])
 def test_l1_penalty_value_and_gradient(exclude_bias):
+    """The L1 penalty has the right value and gradient."""
     net, lam = small_net(62), 0.37
     matrices, vectors = split(net)
     included = matrices if exclude_bias else matrices + vectors
@@ -586,6 +593,7 @@ def test_l1_penalty_value_and_gradient(exclude_bias):
 
 @pytest.mark.parametrize("exclude_bias", [True, False])
 def test_l2_penalty_value_and_gradient(exclude_bias):
+    """The L2 penalty has the right value and gradient."""
     net, lam = small_net(63), 0.21
     matrices, vectors = split(net)
     included = matrices if exclude_bias else matrices + vectors
@@ -642,6 +650,7 @@ def test_penalties_accept_a_list_of_tensors():
 
 
 def test_penalties_of_nothing_are_zero():
+    """Penalties of an empty set of parameters are zero."""
     only_biases = [torch.ones(3), torch.ones(2)]
     for name, fn in (("l1_penalty", l1_penalty), ("l2_penalty", l2_penalty)):
         assert_close(fn(only_biases, 0.5), 0.0, what=f"{name} of two 1-D tensors with "
@@ -703,6 +712,7 @@ def run_demo(w0, loss_fn, **kwargs):
 
 @pytest.mark.parametrize("lr, wd, eps", [(0.05, 0.3, 1e-3), (0.2, 0.01, 0.1), (0.1, 0.0, 1e-8)])
 def test_l2_vs_weight_decay_matches_torch_optim(lr, wd, eps):
+    """The L2-versus-weight-decay demo matches one step of each torch optimizer."""
     w0, loss_fn = problem(66)
     out = run_demo(w0, loss_fn, lr=lr, weight_decay=wd, eps=eps)
     sgd = one_step(torch.optim.SGD, w0, loss_fn, lr=lr, weight_decay=wd)
@@ -736,6 +746,7 @@ def test_l2_and_decoupled_decay_differ_under_adam():
 
 
 def test_l2_vs_weight_decay_default_eps_is_adams():
+    """The L2-versus-weight-decay demo uses Adam's default eps."""
     w0, loss_fn = problem(68, scale=1e-7)  # gradients of size ~1e-7: eps = 1e-8 matters
     out = run_demo(w0, loss_fn, lr=0.01, weight_decay=0.02)
     adamw = one_step(torch.optim.AdamW, w0, loss_fn, lr=0.01, weight_decay=0.02, eps=1e-8)
@@ -776,6 +787,7 @@ def test_random_horizontal_flip_flips_whole_images_with_probability_p():
 
 
 def test_random_horizontal_flip_edge_probabilities():
+    """Random horizontal flip with p of zero or one flips no image or every image."""
     x = images((16, 3, 4, 5), seed=71)
     assert_equal(random_horizontal_flip(x, 0.0, generator=gen(72)), x,
                  what="random_horizontal_flip(p=0)", oracle="x (never flipped)")
@@ -980,6 +992,7 @@ def test_augmentation_is_reproducible_and_leaves_its_input_alone(name):
 
 @pytest.mark.parametrize("name", AUGMENTATIONS)
 def test_augmentation_rejects_a_batch_that_is_not_4d(name):
+    """Augmentation rejects a batch that is not 4-D."""
     with pytest.raises(ValueError):
         AUGMENTATIONS[name](torch.rand(3, 5, 5), gen(97), True)
 
@@ -1069,6 +1082,7 @@ def beta_cdf(alpha, t):
 
 @pytest.mark.parametrize("alpha", [2.0, 0.5])
 def test_mixup_lambda_follows_beta_alpha_alpha(alpha):
+    """MixUp draws lambda from a Beta(alpha, alpha) distribution."""
     n_draws, n = 3000, 4
     x = torch.randn(n, 2, dtype=torch.float64, generator=gen(103))
     y = labelled_batch(n, 1, seed=104)
@@ -1123,6 +1137,7 @@ def test_mixup_is_reproducible_and_leaves_its_inputs_alone():
 
 @pytest.mark.parametrize("fn", [mixup, cutmix], ids=["mixup", "cutmix"])
 def test_mixing_rejects_bad_arguments(fn):
+    """MixUp and CutMix reject a zero alpha and labels of the wrong shape."""
     x, y = torch.rand(4, 1, 3, 3), torch.eye(4)
     with pytest.raises(ValueError):
         fn(x, y, 0.0)
@@ -1133,6 +1148,7 @@ def test_mixing_rejects_bad_arguments(fn):
 
 
 def test_cutmix_rejects_a_batch_that_is_not_4d():
+    """CutMix rejects a batch that is not 4-D."""
     with pytest.raises(ValueError):
         cutmix(torch.rand(4, 3, 3), torch.eye(4), 1.0)
 

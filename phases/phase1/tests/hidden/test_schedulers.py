@@ -182,6 +182,7 @@ PARAMS = [(name, i) for name, (_, configs, _) in CASES.items() for i in range(le
 
 @pytest.mark.parametrize("name,index", PARAMS, ids=[f"{n}-{i}" for n, i in PARAMS])
 def test_schedule_matches_torch_epoch_by_epoch(name, index):
+    """Each scheduler matches torch epoch by epoch."""
     cls, configs, hint = CASES[name]
     _compare_with_torch(name, cls, configs[index], 400, hint)
 
@@ -227,6 +228,7 @@ def test_state_dict_round_trip_continues_identically(name):
 
 
 def test_get_last_lr_right_after_construction_is_epoch_zero():
+    """Right after construction, get_last_lr gives the epoch-zero rates."""
     by = "phase1.schedulers"
     cases = [
         (lambda o: LinearLR(o, start_factor=0.25, total_iters=4), [0.025, 0.0075]),
@@ -283,6 +285,7 @@ def _gpt(step, max_lr, min_lr, w, t):
 
 
 def test_warmup_cosine_gpt_values_at_the_landmarks():
+    """Warmup cosine gives the GPT recipe's rates at its landmark steps."""
     kw = dict(max_lr=6e-4, min_lr=6e-5, warmup_steps=2000, total_steps=600_000)
     landmarks = {0: 3e-7, 999: 3e-4, 1999: 6e-4, 2000: 6e-4, 301_000: 3.3e-4, 600_000: 6e-5,
                  600_001: 6e-5, 10**7: 6e-5}
@@ -334,6 +337,7 @@ def test_warmup_cosine_matches_torch_sequential_linear_then_cosine():
 
 
 def test_warmup_cosine_shape_rises_then_falls_to_the_floor():
+    """The warmup cosine schedule rises, then falls to its floor."""
     lrs = [warmup_cosine(s, max_lr=1.0, min_lr=0.1, warmup_steps=30, total_steps=200)
            for s in range(260)]
     assert all(a < b for a, b in zip(lrs[:30], lrs[1:30], strict=False)), (
@@ -356,6 +360,7 @@ def test_warmup_cosine_rejects_bad_arguments():
 
 
 def test_warmup_cosine_scheduler_follows_each_groups_own_lr():
+    """The warmup cosine scheduler follows each parameter group's own lr."""
     w, t, ratio = 15, 120, 0.05
     by = "phase1.schedulers.WarmupCosineLR"
     got = _schedule(lambda o: WarmupCosineLR(o, warmup_steps=w, total_steps=t,
@@ -375,6 +380,7 @@ def test_warmup_cosine_scheduler_follows_each_groups_own_lr():
 
 
 def test_warmup_cosine_scheduler_matches_torch_sequential():
+    """The warmup cosine scheduler matches torch's SequentialLR composition."""
     w, t = 12, 90
     by = "phase1.schedulers.WarmupCosineLR"
     got = _schedule(lambda o: WarmupCosineLR(o, warmup_steps=w, total_steps=t, min_lr_ratio=0.0),
@@ -497,6 +503,7 @@ def test_reduce_on_plateau_cooldown_ignores_bad_epochs_after_a_cut():
 
 
 def test_reduce_on_plateau_threshold_mode_rel_versus_abs():
+    """Reduce on plateau handles relative and absolute threshold modes."""
     metrics = [10.0, 9.5, 9.2, 9.0]  # best 10, threshold 0.1
     rel = _hand(dict(factor=0.5, patience=0, threshold=0.1, threshold_mode="rel"), metrics)
     abs_ = _hand(dict(factor=0.5, patience=0, threshold=0.1, threshold_mode="abs"), metrics)
@@ -545,6 +552,7 @@ def test_reduce_on_plateau_accepts_a_tensor_metric_and_counts_epochs():
 
 
 def test_reduce_on_plateau_state_dict_round_trip():
+    """Reduce on plateau resumes identically after a state dict round trip."""
     kwargs = dict(factor=0.5, patience=2, threshold=0.01, threshold_mode="abs", cooldown=3)
     metrics = _metrics("noisy_descent")
     by = "phase1.schedulers.ReduceLROnPlateau"
@@ -580,6 +588,7 @@ LEARNER_CLASSES = [LinearLR, StepLR, ExponentialLR, CosineAnnealingLR,
 
 @pytest.mark.parametrize("cls", LEARNER_CLASSES, ids=lambda c: c.__name__)
 def test_learner_scheduler_does_not_use_torch_schedulers(cls):
+    """Your schedulers do not call torch's schedulers."""
     concrete = tuple(_TORCH_SCHEDULERS)
     assert not issubclass(cls, concrete), (
         f"phase1.schedulers.{cls.__name__} must not subclass torch's "

@@ -169,6 +169,7 @@ def test_boolean_mask_matches_torch(mask_shape):
 
 
 def test_mask_polarity_true_means_may_attend():
+    """In a boolean mask, True means the query may attend to that key."""
     # Each query may attend to exactly one key, so its output is that key's value row.
     q, k, v = _qkv((2,), 3, 4, 5, 3, seed=45)
     mask = torch.zeros(3, 4, dtype=torch.bool)
@@ -196,6 +197,7 @@ def test_additive_float_mask_matches_torch(mask_shape):
 
 @pytest.mark.parametrize("T_q, T_k", [(5, 5), (3, 6), (6, 3)])
 def test_is_causal_matches_torch_top_left_aligned(T_q, T_k):
+    """is_causal matches torch, with the causal mask aligned top left."""
     q, k, v = _qkv((2, 2), T_q, T_k, 4, 3, seed=60)
     _assert_forward_and_grads(q, k, v, f"attention with is_causal=True, T_q={T_q}, T_k={T_k}",
                               hint="query i may attend to keys j <= i, the diagonal included, "
@@ -204,6 +206,7 @@ def test_is_causal_matches_torch_top_left_aligned(T_q, T_k):
 
 
 def test_is_causal_and_attn_mask_both_apply():
+    """is_causal and attn_mask both apply when given together."""
     q, k, v = _qkv((2,), 5, 5, 4, 3, seed=65)
     mask = _rand_bool(2, 5, 5, seed=66)
     mask[:, :, 0] = True  # key 0 is visible to every query, so no row is fully masked
@@ -238,6 +241,7 @@ def test_attention_weights_rows_sum_to_one_and_masked_keys_get_zero():
 
 
 def test_causal_output_unchanged_when_future_keys_change():
+    """The causal output stays unchanged when future keys change."""
     q, k, v = _qkv((2,), 6, 6, 4, 3, seed=75)
     base = _sdpa(q, k, v, is_causal=True)
     for t in range(5):
@@ -294,6 +298,7 @@ def test_fully_masked_rows_give_zero_output_and_finite_grads(kind):
 
 
 def test_padding_plus_causal_can_fully_mask_a_row():
+    """A row fully masked by padding plus causality gives a zero output."""
     # Key 0 is padding and the query at position 0 is causal: it sees nothing.
     q, k, v = _qkv((1,), 3, 3, 4, 2, seed=85)
     keys = torch.tensor([[False, True, True]])
@@ -380,6 +385,7 @@ def _projections_oracle(layer, x, **kwargs):
 
 
 def test_self_attention_has_documented_parameters():
+    """Self attention has the documented parameters."""
     layer = SelfAttention(8, head_dim=4, bias=True)
     shapes = {n: tuple(p.shape) for n, p in layer.named_parameters()}
     expected = {"q_proj.weight": (4, 8), "q_proj.bias": (4,), "k_proj.weight": (4, 8),
@@ -406,6 +412,7 @@ def test_self_attention_matches_projections_then_sdpa(embed_dim, head_dim, bias)
 
 
 def test_self_attention_is_causal_and_attn_mask():
+    """Self attention supports is_causal and a boolean attn_mask."""
     layer = _layer(6, 4, seed=5)
     x = _randn(2, 5, 6, seed=6)
     assert_close(_run_layer(layer, x, is_causal=True),
@@ -422,6 +429,7 @@ def test_self_attention_is_causal_and_attn_mask():
 
 
 def test_self_attention_with_padding_matches_one_head_multihead_attention():
+    """Self attention with padding matches torch multi-head attention with one head."""
     embed_dim = 6
     layer = _layer(embed_dim, seed=8)
     ref = nn.MultiheadAttention(embed_dim, 1, batch_first=True, dtype=F64)

@@ -136,6 +136,7 @@ def test_embeddings_add_token_segment_and_given_positions_then_layer_norm():
 
 
 def test_embeddings_default_to_segment_zero_and_positions_arange():
+    """Embeddings default to segment zero and consecutive positions from zero."""
     cfg = _config(dropout=0.0)
     torch.manual_seed(0)
     emb = BertEmbeddings(cfg).double()
@@ -239,6 +240,7 @@ def _num_parameters(V, C, L, I, P, S, heads_pretraining):
 
 
 def test_output_shapes_and_parameter_count_with_one_tied_embedding_matrix():
+    """Output shapes and parameter count are right, with one tied embedding matrix."""
     cfg = _config(vocab_size=53, hidden_size=12, num_layers=3, num_heads=3, intermediate_size=20,
                   max_position=11, type_vocab_size=3)
     encoder = BertModel(cfg)
@@ -300,6 +302,7 @@ def test_mlm_decoder_is_the_token_embedding_matrix():
 
 
 def test_heads_read_the_pooled_cls_vector():
+    """The task heads read the pooled CLS vector."""
     cfg = _config(dropout=0.0)
     torch.manual_seed(40)
     pre = BertForPreTraining(cfg).double().eval()
@@ -331,6 +334,7 @@ def test_heads_read_the_pooled_cls_vector():
 
 
 def test_padding_leaves_the_real_tokens_outputs_unchanged():
+    """Padding leaves the outputs of the real tokens unchanged."""
     cfg = _config(dropout=0.0)
     torch.manual_seed(17)
     model = BertModel(cfg).double().eval()
@@ -604,6 +608,7 @@ def _masking_batch(V=40, B=200, T=500, seed=40):
 
 
 def test_mask_tokens_selects_15_percent_and_splits_80_10_10():
+    """Mask tokens selects the documented share of tokens and splits them as documented."""
     V, MASK = 40, 4
     ids, special = _masking_batch(V)
     original = ids.clone()
@@ -642,6 +647,7 @@ def test_mask_tokens_never_selects_special_tokens():
 
 
 def test_mask_tokens_labels_are_original_ids_exactly_at_selected_positions():
+    """Mask tokens labels the selected positions, and only those, with their original ids."""
     V, MASK = 40, 4
     ids, special = _masking_batch(V, B=40, T=100, seed=44)
     masked, labels = mask_tokens(ids, special, V, MASK, _gen(45), mlm_probability=0.3)
@@ -780,6 +786,7 @@ def _split(ids):
 
 
 def test_nsp_example_layout_and_segment_ids():
+    """NSP examples have the documented layout and segment ids."""
     docs = _documents()
     g = _gen(60)
     for _ in range(50):
@@ -795,6 +802,7 @@ def test_nsp_example_layout_and_segment_ids():
 
 
 def test_nsp_is_next_pairs_follow_and_not_next_pairs_come_from_another_document():
+    """NSP next pairs are consecutive and not-next pairs come from another document."""
     docs = _documents()
     where = {tuple(s): (d, i) for d, doc in enumerate(docs) for i, s in enumerate(doc)}
     g = _gen(61)
@@ -823,6 +831,7 @@ def test_nsp_is_next_pairs_follow_and_not_next_pairs_come_from_another_document(
 
 
 def test_nsp_labels_are_50_50():
+    """NSP labels are balanced between next and not-next."""
     docs = _documents()
     g = _gen(62)
     n = 6000
@@ -952,6 +961,7 @@ def test_fine_tune_matches_a_reference_adamw_loop():
 
 
 def test_freeze_encoder_trains_only_the_head():
+    """Freezing the encoder trains only the head."""
     ids, mask, labels = _sentiment_data(48, seed=78)
     for freeze in (True, False):
         model = _classifier(79)
@@ -1115,6 +1125,7 @@ def test_spearman_without_ties_is_the_d_squared_formula_and_monotone_invariant()
 
 
 def test_glue_metrics_pick_each_tasks_metrics():
+    """GLUE metrics computes each task's own metrics."""
     p, y = _binary(60, 800), _binary(60, 801)
     scores = np.random.default_rng(802).normal(size=60)
     targets = scores + np.random.default_rng(803).normal(size=60)

@@ -212,6 +212,7 @@ GPT2_TEXTS["random unicode"] = _random_unicode(0, 400)
 
 @pytest.mark.parametrize("name", list(GPT2_TEXTS))
 def test_pretokenize_equals_gpt2_regex(name):
+    """Pretokenize splits text like the GPT-2 regex."""
     text = GPT2_TEXTS[name]
     got = pretokenize(text)
     expected = regex.findall(r50k_pat_str, text)
@@ -222,6 +223,7 @@ def test_pretokenize_equals_gpt2_regex(name):
 
 
 def test_pretokenize_special_tokens_are_whole_pieces_and_cut_the_regex():
+    """Pretokenize keeps special tokens whole and splits the text around them."""
     specials = [EOT, "<pad>"]
     text = f"  hello{EOT}  world<pad><pad>!{EOT}"
     got = pretokenize(text, specials)
@@ -252,6 +254,7 @@ def test_pretokenize_takes_the_longest_special_token():
 
 @pytest.mark.parametrize("name", list(CORPORA))
 def test_train_bpe_equals_brute_force_trainer(name):
+    """Train BPE learns the same vocabulary and merges as a brute-force trainer."""
     text, vocab_size, specials = CORPORA[name]
     vocab, merges = train_bpe(text, vocab_size, specials)
     expected_vocab, expected_merges = _brute_force_train(text, vocab_size, specials)
@@ -272,6 +275,7 @@ def test_train_bpe_equals_brute_force_trainer(name):
 
 
 def test_tie_break_takes_the_greatest_pair():
+    """Among equally frequent pairs, training merges the greatest pair."""
     # Pre-tokens "ab" and " ba": the pairs (a, b), (" ", b), (b, a) all occur once.
     vocab, merges = train_bpe("ab ba", vocab_size=256 + 3)
     expected = [(b"b", b"a"), (b"a", b"b"), (b" ", b"ba")]
@@ -350,6 +354,7 @@ def test_encode_equals_tiktoken_gpt2(gpt2, gpt2_tok, name):
 
 
 def test_special_token_allowed_is_one_id(gpt2, gpt2_tok):
+    """An allowed special token encodes to a single id."""
     enc, vocab, _ = gpt2
     texts = [EOT, f"Hello{EOT}world", f" {EOT} ", f"{EOT}{EOT}\n{EOT}", f"a <|endoftext| {EOT}>"]
     for text in texts:
@@ -361,6 +366,7 @@ def test_special_token_allowed_is_one_id(gpt2, gpt2_tok):
 
 
 def test_special_token_not_listed_is_ordinary_text(gpt2):
+    """A special token that is not listed is encoded as ordinary text."""
     enc, vocab, merges = gpt2
     tok = Tokenizer(vocab, merges)
     for text in [EOT, f"Hello{EOT}world", f" {EOT} x"]:
@@ -393,6 +399,7 @@ def test_special_token_missing_from_vocab_raises_value_error(gpt2):
 
 
 def test_merge_rank_is_position_in_merges_not_token_id():
+    """A merge's rank is its position in the merge list, not its token id."""
     text, vocab_size, specials = CORPORA["documents separated by <|endoftext|>"]
     vocab, merges = _brute_force_train(text, vocab_size, specials)
     enc = _wrap(vocab, specials)
@@ -422,6 +429,7 @@ HELD_OUT = [
 
 @pytest.mark.parametrize("name", list(CORPORA))
 def test_learner_trained_vocab_encodes_like_tiktoken(name):
+    """A vocabulary trained by your trainer encodes and decodes like tiktoken."""
     text, vocab_size, specials = CORPORA[name]
     vocab, merges = train_bpe(text, vocab_size, specials)
     enc = _wrap(vocab, specials)
@@ -438,6 +446,7 @@ def test_learner_trained_vocab_encodes_like_tiktoken(name):
 
 
 def test_brute_force_vocab_encodes_like_tiktoken():
+    """A vocabulary from a brute-force trainer encodes like tiktoken."""
     text, vocab_size, specials = CORPORA["accents, CJK and emoji"]
     vocab, merges = _brute_force_train(text, vocab_size, specials)
     enc = _wrap(vocab, specials)
@@ -456,6 +465,7 @@ def test_brute_force_vocab_encodes_like_tiktoken():
 
 @pytest.mark.parametrize("name", list(GPT2_TEXTS))
 def test_decode_round_trips_gpt2(gpt2, gpt2_tok, name):
+    """Decode inverts encode with the GPT-2 vocabulary."""
     enc, _, _ = gpt2
     text = GPT2_TEXTS[name]
     ids = enc.encode(text, allowed_special="all")
@@ -470,6 +480,7 @@ def test_decode_round_trips_gpt2(gpt2, gpt2_tok, name):
 
 
 def test_decode_replaces_invalid_utf8(gpt2, gpt2_tok):
+    """Decode replaces invalid UTF-8 bytes instead of failing."""
     enc, vocab, _ = gpt2
     ids = enc.encode("😀🤖 é日")
     cases = [ids[:k] for k in range(1, len(ids))] + [ids[1:], ids[::-1], [vocab_id(vocab, b)
@@ -499,6 +510,7 @@ STREAM_TEXT = f"Hi  there!\n  It's 3.14 😀 ok{EOT}{EOT} naïve\t\n\n  end   "
 
 
 def test_encode_iterable_with_any_two_chunk_split(gpt2, gpt2_tok):
+    """Encode iterable gives the same ids however the text is split into two chunks."""
     enc, vocab, _ = gpt2
     expected = enc.encode(STREAM_TEXT, allowed_special="all")
     for cut in range(len(STREAM_TEXT) + 1):
@@ -512,6 +524,7 @@ def test_encode_iterable_with_any_two_chunk_split(gpt2, gpt2_tok):
 
 
 def test_encode_iterable_one_character_at_a_time_and_empty_chunks(gpt2):
+    """Encode iterable handles one character per chunk and empty chunks."""
     enc, vocab, merges = gpt2
     double = EOT + EOT
     vocab2 = {**vocab, 50257: double.encode()}

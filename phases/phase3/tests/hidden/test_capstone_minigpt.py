@@ -144,6 +144,7 @@ def test_encode_rejects_unknown_characters_and_decode_takes_lists():
 
 @pytest.mark.parametrize("n,fraction", [(1000, 0.9), (1001, 0.9), (37, 0.75)])
 def test_split_data_is_contiguous_first_part_for_training(n, fraction):
+    """Split data gives the first contiguous part of the data to training."""
     data = torch.arange(n) * 3
     tr, va = split_data(data, fraction)
     cut = int(fraction * n)
@@ -155,6 +156,7 @@ def test_split_data_is_contiguous_first_part_for_training(n, fraction):
 
 
 def test_split_data_rejects_fractions_outside_0_1():
+    """Split data rejects a fraction outside the interval from zero to one."""
     for fraction in (0.0, 1.0, 1.5):
         with pytest.raises(ValueError):
             split_data(torch.arange(10), fraction)
@@ -187,6 +189,7 @@ def test_get_batch_rejects_data_without_a_full_window():
 
 
 def test_lr_at_is_linear_warmup_then_cosine_to_min_lr():
+    """The learning rate warms up linearly, then decays along a cosine to min_lr."""
     c = TrainConfig(lr=3e-3, min_lr=2e-4, warmup_steps=7, max_steps=40)
     steps = [0, 1, 5, 6, 7, 8, 20, 23, 39, 40, 55]
     got = [lr_at(s, c) for s in steps]
@@ -198,6 +201,7 @@ def test_lr_at_is_linear_warmup_then_cosine_to_min_lr():
 
 
 def test_build_model_is_a_seeded_decoder_lm_with_gpt2_init():
+    """Build model returns a seeded decoder language model with GPT-2 init."""
     from phase3.kv_cache import DecoderLM
 
     c = TrainConfig(block_size=96, n_layer=3, n_head=4, n_embd=64, seed=5)
@@ -367,6 +371,7 @@ def test_train_applies_the_schedule_and_clips_every_step():
 
 
 def test_train_without_clipping_when_grad_clip_is_zero():
+    """Train skips gradient clipping when grad_clip is zero."""
     text = markov_text(1500, seed=4)
     config = TrainConfig(**{**asdict(SMALL), "grad_clip": 0.0, "max_steps": 3})
     with uses_your_modules(), record_optimizer_steps() as steps:
@@ -520,6 +525,7 @@ TIMEOUT = 300
 
 @pytest.mark.timeout(TIMEOUT)
 def test_default_config_trains_well_below_the_bigram_baseline():
+    """Training with the default config reaches a loss well below the bigram baseline."""
     text = load_or_skip(load_tiny_shakespeare)
     chars = sorted(set(text))
     stoi = {ch: i for i, ch in enumerate(chars)}

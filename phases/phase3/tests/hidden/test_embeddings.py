@@ -86,6 +86,7 @@ def test_embedding_backward_is_hand_written():
 
 
 def test_sgns_loss_is_stable_for_large_scores():
+    """The SGNS loss stays finite and accurate for large scores."""
     v = torch.full((2, 4), 10.0, dtype=F64)
     u = torch.full((2, 4), 25.0, dtype=F64)       # u.v = 1000
     n = -torch.full((2, 1, 4), 25.0, dtype=F64)   # n.v = -1000
@@ -100,6 +101,7 @@ def test_sgns_loss_is_stable_for_large_scores():
 
 @pytest.mark.parametrize(("B", "K", "D"), [(1, 1, 3), (6, 4, 5)])
 def test_sgns_gradients_match_autograd(B, K, D):
+    """SGNS gradients match autograd."""
     v, u, n = (_randn(*s, seed=10 + i, requires_grad=True)
                for i, s in enumerate(((B, D), (B, D), (B, K, D))))
     loss, gv, gu, gn = sgns_loss_and_grads(v.detach(), u.detach(), n.detach())
@@ -113,6 +115,7 @@ def test_sgns_gradients_match_autograd(B, K, D):
 
 
 def test_negative_sampling_probs_use_power():
+    """Negative sampling probabilities raise the counts to the given power."""
     counts = torch.tensor([10, 0, 1, 100])
     expected = [c ** 0.75 for c in (10, 0, 1, 100)]
     expected = [e / sum(expected) for e in expected]
@@ -125,6 +128,7 @@ def test_negative_sampling_probs_use_power():
 
 
 def test_sample_negatives_follow_unigram_to_the_three_quarters():
+    """Sampled negatives follow the unigram distribution raised to three quarters."""
     counts = torch.tensor([1, 5, 20, 100, 0, 50])
     gen = torch.Generator().manual_seed(0)
     s = sample_negatives(counts, (200, 100), generator=gen)
@@ -153,6 +157,7 @@ def test_sample_negatives_follow_unigram_to_the_three_quarters():
 
 
 def test_skipgram_pairs():
+    """Skip-gram pairs list each centre word with every word inside its window."""
     got = skipgram_pairs([7, 8, 9], 1)
     assert_equal(got, [[7, 8], [8, 7], [8, 9], [9, 8]], what="skipgram_pairs([7, 8, 9], 1)",
                  oracle="pairs worked by hand")
@@ -189,6 +194,7 @@ def test_trained_vectors_put_cooccurring_words_closer(batch_size, epochs, lr, se
 
 
 def test_cooccurrence_window_and_weights():
+    """Co-occurrence counts use the window and the distance weights."""
     corpus = [0, 1, 0, 2, 2, 1]
     for window in (1, 3):
         X = torch.zeros(3, 3, dtype=F64)
@@ -204,6 +210,7 @@ def test_cooccurrence_window_and_weights():
 
 
 def test_glove_weight_is_capped_at_one():
+    """The GloVe weight is capped at one."""
     x = torch.tensor([0.5, 10.0, 100.0, 250.0], dtype=F64)
     expected = [(0.5 / 100) ** 0.75, (10 / 100) ** 0.75, 1.0, 1.0]
     assert_close(glove_weight(x), expected, rtol=1e-12, atol=0, what="glove_weight(x)",
@@ -214,6 +221,7 @@ def test_glove_weight_is_capped_at_one():
 
 
 def test_glove_loss_and_gradients_match_autograd_with_zero_counts():
+    """The GloVe loss and gradients match autograd, zero counts included."""
     V, D = 5, 3
     X = torch.tensor([[0, 2, 0, 150, 1], [2, 0, 3, 0, 0], [0, 3, 0, 0.5, 0],
                       [150, 0, 0.5, 0, 7], [1, 0, 0, 7, 0]], dtype=F64)
@@ -237,6 +245,7 @@ def test_glove_loss_and_gradients_match_autograd_with_zero_counts():
 
 
 def test_glove_fit_reaches_log_counts():
+    """Fitting GloVe brings the model's scores close to the log counts."""
     # A rank-limited fit by gradient descent on your gradients: R^2 of the fit of log X > 0.9.
     r = random.Random(1)
     corpus = [r.randrange(6) if r.random() < 0.5 else (i % 6) for i in range(600)]

@@ -139,6 +139,7 @@ def test_decoder_layer_matches_torch_with_every_mask():
 
 
 def test_decoder_layer_tgt_is_causal_without_mask():
+    """The decoder layer's self-attention is causal even without a target mask."""
     torch.manual_seed(15)
     ref = nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, batch_first=True).double().train()
     mine = _load(DecoderLayer(8, 2, 16).double(), ref)
@@ -289,6 +290,7 @@ def test_greedy_decode_feeds_back_its_own_predictions():
 
 
 def test_train_reversal_is_reproducible():
+    """Training on sequence reversal is reproducible."""
     a = train_reversal(steps=3, seed=5).state_dict()
     b = train_reversal(steps=3, seed=5).state_dict()
     c = train_reversal(steps=3, seed=6).state_dict()
@@ -298,6 +300,7 @@ def test_train_reversal_is_reproducible():
 
 
 def test_train_reversal_learns_to_reverse():
+    """Training on sequence reversal learns to reverse sequences."""
     model = train_reversal()
     gen = torch.Generator().manual_seed(123)
     src = torch.randint(0, 10, (500, 8), generator=gen)

@@ -108,6 +108,7 @@ def test_logsumexp_matches_torch_logsumexp(t_q, t_k, block_q, block_k, causal):
 
 
 def test_output_and_logsumexp_shapes_and_dtypes():
+    """Output and logsumexp have the right shapes and dtypes."""
     q, k, v = _qkv(2, 3, 11, 13, 4, 7, seed=3, dtype=torch.float32)
     o, lse = _forward(q, k, v, False, 4, 4)
     assert tuple(o.shape) == (2, 3, 11, 7) and o.dtype == torch.float32, (
@@ -148,6 +149,7 @@ def test_large_scores_do_not_overflow_in_float32(causal):
 
 
 def test_running_max_changes_inside_a_row():
+    """The running max is handled correctly when it changes inside a row."""
     # Keys with increasing norms along the sequence: each new tile raises every row's max, so an
     # unrescaled running sum or output is wrong by a large factor.
     gen = torch.Generator().manual_seed(6)
@@ -253,6 +255,7 @@ def test_gradients_match_sdpa(t_q, t_k, block_q, block_k, causal):
 
 
 def test_gradients_with_scale():
+    """Gradients match SDPA with a custom scale."""
     q, k, v = _qkv(1, 2, 20, 20, 8, 8, seed=13)
     upstream = torch.randn(1, 2, 20, 8, generator=torch.Generator().manual_seed(14), dtype=F64)
     got = _grads(lambda q, k, v: flash_attention(q, k, v, True, 8, 8, 0.7), q, k, v, upstream)
@@ -266,6 +269,7 @@ def test_gradients_with_scale():
 
 @pytest.mark.parametrize("causal", [False, True])
 def test_backward_function_from_saved_output_and_logsumexp(causal):
+    """The backward function computes gradients from the saved output and logsumexp."""
     # flash_attention_backward on its own, fed o and lse computed by the oracle.
     q, k, v = _qkv(2, 2, 27, 35, 8, 5, seed=15)
     upstream = torch.randn(2, 2, 27, 5, generator=torch.Generator().manual_seed(16), dtype=F64)

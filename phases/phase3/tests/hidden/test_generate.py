@@ -226,6 +226,7 @@ def test_stream_prints_while_generating_and_equals_the_unstreamed_output(
 
 
 def test_stream_as_a_child_process_matches_in_process(ckpt, capsys):
+    """Streaming from a child process prints the same text as generating in process."""
     import phase3
 
     make_checkpoint(ckpt, seed=5)
@@ -276,6 +277,7 @@ def test_missing_checkpoint_option_is_a_usage_error(capsys):
 @pytest.mark.parametrize("good", [["--temperature", "0.1"], ["--temperature", "2.0"],
                                   ["--top-p", "1.0"], ["--top-k", "100"]])
 def test_range_ends_are_accepted(ckpt, capsys, good):
+    """Arguments at the ends of their allowed ranges are accepted."""
     make_checkpoint(ckpt)
     got = generate_text(capsys, ["--checkpoint", str(ckpt), "--max-tokens", "4", "--seed", "0",
                                  *good])

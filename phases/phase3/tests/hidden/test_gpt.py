@@ -150,6 +150,7 @@ def test_parameters_have_gpt2_names_and_shapes(bias):
 
 
 def test_lm_head_is_tied_to_the_token_embedding():
+    """The LM head is tied to the token embedding."""
     torch.manual_seed(0)
     model = GPT(_config())
     assert model.lm_head.weight is model.transformer.wte.weight, (
@@ -257,6 +258,7 @@ def test_forward_matches_a_builtin_composition(bias):
 
 
 def test_every_later_change_leaves_earlier_logits_unchanged():
+    """Changing any later token leaves the earlier logits unchanged."""
     model = _model(seed=2)
     idx = torch.randint(0, 13, (2, 10), generator=_gen(10))
     base, _ = _run(model, idx)
@@ -283,6 +285,7 @@ def test_forward_rejects_sequences_longer_than_block_size():
 
 
 def test_loss_is_mean_cross_entropy_ignoring_minus_one():
+    """The loss is the mean cross entropy, ignoring targets of minus one."""
     model = _model(seed=4)
     idx = torch.randint(0, 13, (2, 8), generator=_gen(11))
     targets = torch.randint(0, 13, (2, 8), generator=_gen(12))
@@ -312,6 +315,7 @@ def test_dropout_is_active_in_train_mode_only():
 
 
 def test_overfits_one_batch():
+    """The model overfits a single batch."""
     cfg = GPTConfig(vocab_size=16, block_size=8, n_layer=1, n_head=2, n_embd=32)
     torch.manual_seed(7)
     model = GPT(cfg).train()
@@ -343,6 +347,7 @@ def _hf_model(cfg):
 
 
 def test_matches_transformers_gpt2_with_the_same_weights():
+    """The model matches transformers' GPT-2 with the same weights."""
     cfg = _config(vocab_size=29, block_size=12, n_layer=2, n_head=4, n_embd=16)
     hf = _hf_model(cfg)
     g = _gen(16)
@@ -373,6 +378,7 @@ def test_matches_transformers_gpt2_with_the_same_weights():
 # --------------------------------------------------------------------------------------------
 
 def test_num_parameters_closed_forms():
+    """num_parameters matches its closed forms."""
     medium = GPTConfig(vocab_size=50257, block_size=1024, n_layer=24, n_head=16, n_embd=1024)
     assert_equal(num_parameters(medium), 354_823_168, what="num_parameters(GPT-2 medium)",
                  oracle="GPT-2 medium's count with tied embeddings")
@@ -391,6 +397,7 @@ def test_num_parameters_closed_forms():
 
 
 def test_flops_per_token_matches_flop_counter():
+    """flops_per_token matches torch's FLOP counter."""
     from torch.utils.flop_counter import FlopCounterMode
 
     cfg = GPTConfig(vocab_size=40, block_size=24, n_layer=2, n_head=2, n_embd=16)
@@ -415,6 +422,7 @@ def test_flops_per_token_matches_flop_counter():
 
 
 def test_flops_per_token_gpt2_small_closed_form():
+    """flops_per_token for GPT-2 small matches its closed form."""
     gpt2 = GPTConfig(vocab_size=50257, block_size=1024, n_layer=12, n_head=12, n_embd=768)
     for T in (1024, 256):
         expected = 6 * (124_439_808 - 1024 * 768) + 12 * 12 * 768 * T
@@ -435,6 +443,7 @@ def _keep(logits, kept):
 
 
 def test_top_k_hand_cases_keep_ties():
+    """Top-k keeps tied logits, checked on hand cases."""
     logits = torch.tensor([[1.0, 3.0, 2.0, 3.0, 0.0], [0.5, -1.0, 2.0, 4.0, 1.5]])
     before = logits.clone()
     for k, kept in [(1, [[1, 3], [3]]), (2, [[1, 3], [3, 2]]), (3, [[1, 3, 2], [3, 2, 4]]),
@@ -451,6 +460,7 @@ def test_top_k_hand_cases_keep_ties():
 
 
 def test_top_p_hand_cases_with_ties_and_minus_inf():
+    """Top-p handles ties and minus-infinity logits, checked on hand cases."""
     probs = torch.tensor([[0.3, 0.2, 0.3, 0.2], [0.05, 0.0, 0.6, 0.35]], dtype=F64)
     logits = probs.log()  # log 0 = -inf: a token already filtered out
     before = logits.clone()
@@ -480,6 +490,7 @@ def test_top_p_is_permutation_equivariant():
 
 
 def test_processors_match_transformers_warpers():
+    """Temperature, top-k and top-p match the logits warpers of transformers."""
     transformers = pytest.importorskip("transformers")
     logits = torch.randn(6, 50, generator=_gen(21), dtype=F64) * 3
     for k in (1, 7, 50):
@@ -545,6 +556,7 @@ def test_temperature_divides_the_logits_before_the_softmax():
 
 
 def test_top_k_sampling_distribution():
+    """Top-k sampling draws from the renormalised top-k distribution."""
     counts = _draw(LOGITS, seed=31, top_k=3)
     probs = torch.softmax(LOGITS.double(), -1)
     probs[3:] = 0
@@ -566,6 +578,7 @@ def test_top_p_sampling_includes_the_crossing_token():
 
 
 def test_temperature_then_top_k_then_top_p():
+    """Sampling applies temperature, then top-k, then top-p."""
     # At temperature 0.5 the probabilities are 0.76, 0.15, 0.08, ...: the nucleus for p = 0.8
     # is the top two. top_k=4 first leaves four; top_p acts on their renormalised mass.
     t = 0.5
@@ -626,6 +639,7 @@ class _Bigram(nn.Module):
 
 
 def test_generate_greedy_follows_the_bigram_chain():
+    """Greedy generation from a bigram model follows its most likely chain."""
     V = 7
     table = torch.full((V, V), -1.0, dtype=F64)
     table[torch.arange(V), (torch.arange(V) * 3 + 1) % V] = 2.0  # next = 3 t + 1 mod 7
@@ -664,6 +678,7 @@ def test_generate_crops_the_context_to_block_size():
 
 
 def test_generate_samples_with_sample_next_at_every_step():
+    """Generate calls sample_next to draw every token."""
     V = 6
     table = torch.randn(V, V, generator=_gen(37), dtype=F64)
     model = _Bigram(table, block_size=5)

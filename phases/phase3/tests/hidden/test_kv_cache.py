@@ -90,6 +90,7 @@ class EmbeddingCounter:
 
 @pytest.mark.parametrize(("b", "t"), [(1, 1), (2, 7), (3, 40)])
 def test_forward_without_cache_matches_reference(b, t):
+    """Forward without a cache matches the reference model."""
     model = _model(seed=1)
     idx = _tokens(b, t, seed=2)
     with torch.no_grad():
@@ -103,6 +104,7 @@ def test_forward_without_cache_matches_reference(b, t):
 
 
 def test_pos_offset_shifts_the_positions():
+    """The position offset shifts the positions."""
     model = _model(seed=3)
     seq = _tokens(2, 9, seed=4)
     cache = _cache(2, 9)
@@ -349,6 +351,7 @@ def test_stream_is_lazy(use_cache):
 
 
 def test_larger_model_cached_and_uncached_agree():
+    """Cached and uncached runs of a larger model agree."""
     model = _model(seed=32, n_layer=3, n_embd=24, n_head=3, vocab_size=50)
     prompt = _tokens(2, 3, seed=33, vocab=50)
     kv = KVCache(3, 2, 3, 11, 8, dtype=F64)

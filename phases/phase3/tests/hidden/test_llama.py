@@ -120,6 +120,7 @@ def _call(fn, *args):
 # ---------------------------------------------------------------- RMSNorm and SwiGLU
 @pytest.mark.parametrize("eps", [1e-6, 0.5])
 def test_rmsnorm_has_no_mean_and_eps_inside_the_root(eps):
+    """RMSNorm subtracts no mean and puts eps inside the square root."""
     norm = RMSNorm(7, eps=eps).double()
     with torch.no_grad():
         norm.weight.copy_(_randn(7, seed=1))
@@ -142,6 +143,7 @@ def test_rmsnorm_keeps_float32():
 
 
 def test_swiglu_gates_with_silu_of_gate_proj():
+    """SwiGLU gates with SiLU of the gate projection."""
     mlp = _randomise(SwiGLU(6, 10), seed=4)
     x = _randn(2, 5, 6, seed=5)
     got = _call(mlp, x)
@@ -155,6 +157,7 @@ def test_swiglu_gates_with_silu_of_gate_proj():
 
 # ---------------------------------------------------------------- RoPE
 def test_rotate_half_closed_form():
+    """Rotate half matches its closed form."""
     x = torch.arange(1.0, 9.0, dtype=F64).view(1, 8)
     assert_equal(rotate_half(x), torch.tensor([[-5.0, -6, -7, -8, 1, 2, 3, 4]], dtype=F64),
                  what="rotate_half([1, ..., 8])", oracle="[-x2, x1] with x = [x1, x2]",
@@ -163,6 +166,7 @@ def test_rotate_half_closed_form():
 
 @pytest.mark.parametrize("batched_positions", [True, False])
 def test_apply_rope_rotates_each_half_pair(batched_positions):
+    """Apply RoPE rotates each pair of features half the width apart."""
     x = _randn(3, 2, 5, 12, seed=6)
     if batched_positions:
         positions = torch.tensor([[4, 9, 10, 31, 32], [0, 1, 2, 3, 4], [7, 3, 11, 0, 2]])
@@ -246,6 +250,7 @@ def test_gqa_at_one_position_equals_multihead_attention(nkv):
 
 
 def test_attention_uses_each_rows_positions():
+    """Attention uses each batch row's own position ids."""
     cfg = _cfg()
     attn = _randomise(LlamaAttention(cfg), seed=13)
     x = _randn(2, 6, 24, seed=14)
@@ -273,6 +278,7 @@ def test_decoder_layer_is_pre_norm_with_residuals():
 
 
 def test_model_and_lm_match_the_composition():
+    """The model and the language model match their composition from parts."""
     cfg = _cfg(num_hidden_layers=3, rms_norm_eps=0.05)
     lm = _randomise(LlamaForCausalLM(cfg), seed=17)
     ids = torch.randint(0, 37, (2, 6), generator=torch.Generator().manual_seed(18))
@@ -291,6 +297,7 @@ def test_model_and_lm_match_the_composition():
 
 
 def test_default_position_ids_are_arange():
+    """Default position ids count up from zero."""
     cfg = _cfg()
     lm = _randomise(LlamaForCausalLM(cfg), seed=19)
     ids = torch.randint(0, 37, (2, 5), generator=torch.Generator().manual_seed(20))
@@ -301,6 +308,7 @@ def test_default_position_ids_are_arange():
 
 
 def test_causal_lm_is_causal_with_gqa():
+    """The causal language model is causal with GQA."""
     cfg = _cfg(num_key_value_heads=3)
     lm = _randomise(LlamaForCausalLM(cfg), seed=21)
     ids = torch.randint(0, 37, (3, 10), generator=torch.Generator().manual_seed(22))
@@ -330,6 +338,7 @@ def _expected_keys(n_layers):
 
 
 def test_parameter_count_formula_and_names():
+    """The parameter count matches its formula and the parameters have the right names."""
     for cfg in (_cfg(), _cfg(num_key_value_heads=1, intermediate_size=17, vocab_size=101),
                 _cfg(num_hidden_layers=4, num_key_value_heads=6)):
         C, V, L = cfg.hidden_size, cfg.vocab_size, cfg.num_hidden_layers
@@ -354,6 +363,7 @@ def test_parameter_count_formula_and_names():
 # ---------------------------------------------------------------- transformers parity
 @pytest.mark.parametrize("nkv", [2, 1, 6])
 def test_matches_transformers_llama(nkv):
+    """The model matches transformers' LLaMA with the same weights."""
     transformers = pytest.importorskip("transformers")
     cfg = _cfg(num_key_value_heads=nkv)
     hf_cfg = transformers.LlamaConfig(

@@ -195,6 +195,7 @@ def test_cross_attention_is_invariant_to_permuting_key_value_positions():
 
 
 def test_a_query_output_does_not_depend_on_other_queries():
+    """A query's output does not depend on the other queries."""
     mine = _randomise(MultiHeadAttention(8, 2), seed=18)
     query, memory = _randn(2, 4, 8, seed=19), _randn(2, 6, 8, seed=20)
     full = _run(mine, query, memory, memory)
@@ -242,6 +243,7 @@ def test_float_attn_mask_matches_torch():
 
 @pytest.mark.parametrize("T_q, T_k", [(5, 5), (3, 6)])
 def test_is_causal_with_key_padding_matches_torch(T_q, T_k):
+    """is_causal with key padding matches torch."""
     mine = _randomise(MultiHeadAttention(8, 2), seed=32)
     query, memory = _randn(2, T_q, 8, seed=33), _randn(2, T_k, 8, seed=34)
     keep = _rand_keep(2, T_k, seed=35)
@@ -299,6 +301,7 @@ def _expanded_kv(gqa):
                                                (8, 4, 1, True), (8, 4, 4, True),
                                                (12, 6, 3, True)])
 def test_gqa_equals_mha_with_repeated_kv_heads(E, nh, n_kv, bias):
+    """GQA equals multi-head attention with repeated KV heads."""
     mine = _randomise(GroupedQueryAttention(E, nh, n_kv, bias=bias), seed=50 + nh + n_kv)
     ref = _torch_twin(mine, **_expanded_kv(mine))
     x = _randn(2, 5, E, seed=51)
@@ -314,6 +317,7 @@ def test_gqa_equals_mha_with_repeated_kv_heads(E, nh, n_kv, bias):
 
 
 def test_gqa_with_masks_matches_torch_sdpa_enable_gqa():
+    """GQA with masks matches torch SDPA with enable_gqa."""
     mine = _randomise(GroupedQueryAttention(12, 6, 2), seed=60)
     x = _randn(3, 5, 12, seed=61)
     keep = _rand_keep(3, 5, seed=62)

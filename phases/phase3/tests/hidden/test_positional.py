@@ -65,6 +65,7 @@ def test_sinusoidal_table_matches_closed_form(max_len, d, base):
 
 
 def test_sinusoidal_table_dtype_argument():
+    """The sinusoidal table uses its dtype argument."""
     assert sinusoidal_table(4, 6).dtype == torch.float32, (
         f"sinusoidal_table(4, 6) should default to float32, got {sinusoidal_table(4, 6).dtype}")
     got = sinusoidal_table(4, 6, dtype=F64)
@@ -102,6 +103,7 @@ def test_sinusoidal_table_rejects_odd_width():
 # --------------------------------------------------------------------------------------------
 
 def test_learned_positions_parameter_and_init():
+    """Learned positions hold one parameter with the documented init."""
     torch.manual_seed(0)
     emb = LearnedPositionalEmbedding(64, 32)
     names = {n: tuple(p.shape) for n, p in emb.named_parameters()}
@@ -151,6 +153,7 @@ def test_learned_positions_gradient_reaches_only_used_rows():
 
 
 def test_learned_positions_reject_out_of_range():
+    """Learned positions reject positions out of range."""
     emb = LearnedPositionalEmbedding(4, 2)
     with pytest.raises(ValueError):
         emb(torch.zeros(1, 5, 2))                       # T = 5 > max_len = 4
@@ -166,6 +169,7 @@ def test_learned_positions_reject_out_of_range():
 
 @pytest.mark.parametrize(("q_len", "k_len"), [(4, 4), (2, 5), (1, 6)])
 def test_relative_positions_key_minus_query(q_len, k_len):
+    """Relative positions are the key index minus the query index."""
     assert_equal(relative_positions(q_len, k_len), _rel_oracle(q_len, k_len),
                  what=f"relative_positions({q_len}, {k_len})",
                  oracle="rel[i, j] = j - (k_len - q_len + i)",
@@ -272,6 +276,7 @@ def test_t5_buckets_match_transformers(bidirectional, num_buckets, max_distance)
 
 
 def test_t5_bias_layout_and_values():
+    """The T5 bias has the documented layout and values."""
     torch.manual_seed(0)
     mod = T5RelativeBias(3, num_buckets=8, max_distance=20, bidirectional=True).double()
     assert tuple(mod.weight.shape) == (8, 3), (
@@ -291,6 +296,7 @@ def test_t5_bias_layout_and_values():
 
 @pytest.mark.parametrize("bidirectional", [True, False])
 def test_t5_bias_matches_transformers_compute_bias(bidirectional):
+    """The T5 bias matches compute_bias of transformers."""
     transformers = pytest.importorskip("transformers")
     from transformers.models.t5.modeling_t5 import T5Attention
 
@@ -347,6 +353,7 @@ RULE_HINT = ("pairs are ADJACENT features (x[2i], x[2i+1]) rotated by p * theta^
 
 
 def test_rope_matches_complex_form_with_positions_of_shape_t():
+    """RoPE matches the complex form with positions of shape (T,)."""
     x = _randn(2, 2, 6, 10, seed=20)
     pos = torch.tensor([3, 1, 4, 1, 5, 900])
     assert_close(apply_rope(x, pos), _rope_oracle(x, pos), **TIGHT,
@@ -380,6 +387,7 @@ def test_rope_pairs_adjacent_features_not_halves():
 
 
 def test_rope_theta_argument():
+    """RoPE uses its theta argument."""
     x = _randn(4, 6, seed=23)
     pos = torch.tensor([0, 2, 7, 11])
     assert_close(apply_rope(x, pos, theta=500.0), _rope_oracle(x, pos, 500.0), **TIGHT,
@@ -388,6 +396,7 @@ def test_rope_theta_argument():
 
 
 def test_rope_relative_property_and_norm():
+    """RoPE scores depend only on relative position, and rotation keeps norms."""
     q, k = _randn(16, seed=24), _randn(16, seed=25)
     pairs = [(3, 1), (10, 8), (102, 100), (2, 0)]         # every m - n = 2
     dots = []
@@ -406,6 +415,7 @@ def test_rope_relative_property_and_norm():
 
 
 def test_rope_position_zero_is_identity_and_float32_keeps_dtype():
+    """RoPE at position zero is the identity, and float32 input stays float32."""
     x = _randn(2, 3, 4, seed=26, dtype=torch.float32)
     assert_close(apply_rope(x, torch.zeros(3, dtype=torch.long)), x,
                  what="apply_rope at position 0", oracle="the identity (angle 0)")
@@ -467,6 +477,7 @@ def test_alibi_slopes_match_paper_formula(n):
 
 
 def test_alibi_slopes_for_twelve_heads():
+    """ALiBi slopes are right for twelve heads."""
     expected = [2.0 ** -k for k in range(1, 9)] + [2.0 ** -(k + 0.5) for k in range(4)]
     assert_close(alibi_slopes(12), expected, rtol=1e-12, atol=0, what="alibi_slopes(12)",
                  oracle="1/2 .. 1/256, then 2^-0.5, 2^-1.5, 2^-2.5, 2^-3.5",
@@ -475,6 +486,7 @@ def test_alibi_slopes_for_twelve_heads():
 
 
 def test_alibi_slopes_match_transformers_bloom():
+    """ALiBi slopes match BLOOM's in transformers."""
     bloom = pytest.importorskip("transformers.models.bloom.modeling_bloom")
     for n in (8, 12, 6):
         alibi = bloom.build_alibi_tensor(torch.ones(1, 2), n, torch.float64)  # (nh, 1, 2)
@@ -484,6 +496,7 @@ def test_alibi_slopes_match_transformers_bloom():
 
 @pytest.mark.parametrize("causal", [False, True])
 def test_alibi_bias_matrix(causal):
+    """The ALiBi bias matrix matches its definition."""
     n, q_len, k_len = 6, 3, 7
     slopes = _alibi_slopes_oracle(n)
     rel = _rel_oracle(q_len, k_len)
@@ -497,6 +510,7 @@ def test_alibi_bias_matrix(causal):
 
 
 def test_alibi_softmax_matches_bloom():
+    """Softmax with the ALiBi bias matches BLOOM."""
     bloom = pytest.importorskip("transformers.models.bloom.modeling_bloom")
     n, T = 4, 6
     scores = _randn(n, T, T, seed=30)

@@ -57,6 +57,7 @@ def _learner(fn, *args):
 # ---------------------------------------------------------------- masks
 @pytest.mark.parametrize(("T", "w"), [(10, 1), (10, 4), (6, 6), (5, 9)])
 def test_sliding_window_mask_closed_form_and_counts(T, w):
+    """The sliding window mask matches its closed form and key counts."""
     mask = sliding_window_mask(T, w)
     i, j = _ij(T)
     assert mask.dtype == torch.bool, f"the mask must be a bool tensor, got {mask.dtype}"
@@ -83,6 +84,7 @@ def test_dilated_window_mask_spaces_the_keys(T, w, r):
 
 
 def test_longformer_mask_band_and_symmetric_globals():
+    """The Longformer mask has a band plus symmetric global rows and columns."""
     T, radius, g = 14, 2, [0, 9]
     mask = longformer_mask(T, radius, g)
     i, j = _ij(T)
@@ -197,6 +199,7 @@ def test_bigbird_attention_equals_dense(bs, g, r, seed):
 # ---------------------------------------------------------------- memory
 @pytest.mark.parametrize("pattern", ["sliding", "dilated", "longformer", "bigbird"])
 def test_no_intermediate_of_T_squared_elements(pattern):
+    """No intermediate tensor has T squared elements."""
     T = 256
     q, k, v = (x.float() for x in _qkv(1, 1, T, 4, seed=1))
     calls = {

@@ -60,6 +60,7 @@ def test_char_vocab_does_not_depend_on_character_order():
 
 
 def test_char_round_trip_on_training_text_and_substrings():
+    """The char tokenizer round-trips the training text and its substrings."""
     tok = CharTokenizer(CORPUS)
     gen = random.Random(1)
     for _ in range(20):
@@ -72,6 +73,7 @@ def test_char_round_trip_on_training_text_and_substrings():
 
 
 def test_char_unknown_characters_become_unk_not_dropped():
+    """The char tokenizer maps unknown characters to unk instead of dropping them."""
     tok = CharTokenizer("abc")
     got = tok.encode("axbyc")
     assert_equal(got, [1, 0, 2, 0, 3], what="CharTokenizer('abc').encode('axbyc')",
@@ -152,6 +154,7 @@ def test_word_min_freq_sends_rare_words_to_unk():
 
 
 def test_word_unknown_words_become_unk_not_dropped():
+    """The word tokenizer maps unknown words to unk instead of dropping them."""
     tok = WordTokenizer(TEXTS)
     text = "the zebra and the unicorn"
     got = tok.encode(text)
@@ -165,6 +168,7 @@ def test_word_unknown_words_become_unk_not_dropped():
 
 
 def test_word_round_trip_modulo_normalisation():
+    """The word tokenizer round-trips text up to normalisation."""
     tok = WordTokenizer(TEXTS)
     for text in [*TEXTS, "THE FOX, the dog!"]:
         got = tok.decode(tok.encode(text))
@@ -213,6 +217,7 @@ BERT_VOCAB = ["[UNK]", "un", "##aff", "##able", "aff", "able", "##un", "want", "
     ("  , \t\n", [","]),
 ])
 def test_wordpiece_golden_cases(text, expected):
+    """WordPiece splits a set of golden cases correctly."""
     got = wordpiece_tokenize(text, BERT_VOCAB)
     assert got == expected, (
         f"wordpiece_tokenize({text!r}): expected {expected}, got {got}. Hint: split on "
@@ -230,6 +235,7 @@ def test_wordpiece_unmatchable_word_is_a_single_unk():
 
 
 def test_wordpiece_respects_unk_token_and_max_chars():
+    """WordPiece uses its unk token and its maximum word length."""
     vocab = ["a", "##a"]
     got = wordpiece_tokenize("aaaa aaaaa b", vocab, unk_token="<oov>", max_input_chars_per_word=4)
     assert got == ["a", "##a", "##a", "##a", "<oov>", "<oov>"], (
@@ -390,6 +396,7 @@ def test_viterbi_raises_value_error_when_unsegmentable():
 # --------------------------------------------------------------------------------------------
 
 def test_em_step_closed_form_hand_case():
+    """The EM step matches its closed form on a hand case."""
     lp = {"a": math.log(0.25), "b": math.log(0.25), "ab": math.log(0.5)}
     new, ll = unigram_em_step({"ab": 1}, lp)
     # P("ab") = 0.5 + 0.25 * 0.25 = 0.5625; posterior of ['ab'] 8/9, of ['a', 'b'] 1/9;
@@ -489,6 +496,7 @@ def _renorm(lp):
 
 @pytest.mark.parametrize("seed,num_keep", [(0, 3), (1, 5), (2, 1), (3, 0), (4, 50)])
 def test_prune_keeps_characters_and_the_most_costly_pieces(seed, num_keep):
+    """Prune keeps single characters and the pieces whose removal costs the most."""
     lp = _random_unigram(seed, n_pieces=14)
     words = _random_words(seed + 50)
     base = _brute_log_likelihood(words, lp)

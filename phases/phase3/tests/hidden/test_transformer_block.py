@@ -155,6 +155,7 @@ def test_feedforward_is_position_wise():
 
 
 def test_feedforward_default_width_is_four_times():
+    """The feedforward default width is four times the model width."""
     ffn = FeedForward(5).double()
     x = _randn(1, 3, 5, seed=5)
     with learner():
@@ -166,6 +167,7 @@ def test_feedforward_default_width_is_four_times():
 
 
 def test_feedforward_dropout_only_in_training_mode():
+    """Feedforward dropout is active only in training mode."""
     torch.manual_seed(6)
     ffn = FeedForward(8, 32, "relu", dropout=0.5).double()
     x = _randn(4, 6, 8, seed=7)
@@ -204,6 +206,7 @@ def test_swiglu_matches_formula():
 
 
 def test_swiglu_default_width_and_llama_parity():
+    """SwiGLU has the default width and matches LLaMA's MLP."""
     ffn = SwiGLU(12).double()  # int(8 * 12 / 3) = 32, a multiple of 8
     assert ffn.w1.out_features == 32
     transformers = pytest.importorskip("transformers")
@@ -266,6 +269,7 @@ def test_self_attention_heads_are_split_from_channels():
 
 
 def test_self_attention_is_causal_hides_future_tokens():
+    """Self attention with is_causal hides future tokens."""
     mine, ref = _mha_twin(8, 2, seed=17)
     x = _randn(2, 6, 8, seed=18)
     with learner("phase3.transformer_block.SelfAttention"):
@@ -329,6 +333,7 @@ def test_encoder_block_gradients_match_torch(norm_first):
 
 @pytest.mark.parametrize("norm_first", [False, True], ids=["post_norm", "pre_norm"])
 def test_encoder_block_is_causal_without_src_mask(norm_first):
+    """With no src_mask, is_causal alone makes the encoder block causal."""
     ref = _torch_layer(12, 3, 24, "gelu", norm_first, seed=26)
     mine = _block_like(ref)
     x = _randn(2, 6, 12, seed=27)
@@ -344,6 +349,7 @@ def test_encoder_block_is_causal_without_src_mask(norm_first):
 
 
 def test_encoder_block_is_causal_combines_with_src_mask():
+    """In the encoder block, is_causal combines with a src_mask."""
     ref = _torch_layer(8, 2, 16, "relu", False, seed=29)
     mine = _block_like(ref)
     x = _randn(2, 6, 8, seed=30)
@@ -369,6 +375,7 @@ def test_encoder_block_layer_norm_eps_is_used():
 
 @pytest.mark.parametrize("norm_first", [False, True], ids=["post_norm", "pre_norm"])
 def test_encoder_block_dropout_only_in_training_mode(norm_first):
+    """Encoder block dropout is active only in training mode."""
     ref = _torch_layer(16, 4, 32, "relu", norm_first, seed=34)
     mine = _block_like(ref, dropout=0.3)
     x = _randn(2, 6, 16, seed=35)
@@ -392,6 +399,7 @@ def test_encoder_block_dropout_only_in_training_mode(norm_first):
 
 @pytest.mark.parametrize("norm_first", [False, True], ids=["post_norm", "pre_norm"])
 def test_encoder_block_without_residual(norm_first):
+    """The encoder block without residual connections matches its reference composition."""
     ref = _torch_layer(12, 3, 24, "gelu", norm_first, seed=37)
     mine = _block_like(ref, residual=False)
     x = _randn(2, 5, 12, seed=38)
@@ -418,6 +426,7 @@ def test_encoder_block_without_residual(norm_first):
 
 @pytest.mark.parametrize("norm_first", [False, True], ids=["post_norm", "pre_norm"])
 def test_encoder_block_without_layer_norm(norm_first):
+    """The encoder block without layer norm matches its reference composition."""
     ref = _torch_layer(12, 3, 24, "relu", norm_first, seed=40)
     mine = _block_like(ref, layer_norm=False)
     x = _randn(2, 5, 12, seed=41)
@@ -520,6 +529,7 @@ def test_deep_stack_without_layer_norm_grows_the_residual_stream(seed):
 
 
 def test_post_norm_stack_keeps_unit_rms():
+    """A post-norm stack keeps unit RMS."""
     # Closed form: a LayerNorm with weight 1 and bias 0 outputs rows of mean 0 and variance
     # v / (v + eps), so every post-norm block's output has rms just under 1.
     rms, grad_norms = _stack(3, norm_first=False)

@@ -32,7 +32,7 @@ FIGURES_FILE = "figures.json"
 class ExperimentResult:
     phase: str
     module: str
-    status: str  # ok | not_started | error | timeout | crashed
+    status: str  # ok | not_started | no_data | error | timeout | crashed
     out: Path
     seconds: float = 0.0
     figures: dict[str, str] = field(default_factory=dict)

@@ -4,8 +4,10 @@
 
 Runs `run(OUT)` from SCRIPT and writes a JSON verdict to RESULT: {"status": "ok", "figures":
 {file: caption}}, {"status": "not_started", "module": ...} when a stub raised
-NotImplementedError, or {"status": "error", ...}. A traceback, if any, goes to stderr, which
-the parent keeps. No verdict file at all means the child crashed.
+NotImplementedError, {"status": "no_data", ...} when a data set is missing (shared.data's
+DataNotFoundError, whose message says how to get it), or {"status": "error", ...}. A
+traceback, if any, goes to stderr, which the parent keeps. No verdict file at all means the
+child crashed.
 """
 
 from __future__ import annotations
@@ -50,6 +52,13 @@ def run(script: Path, out: Path) -> dict[str, Any]:
         figures = namespace["run"](out)
     except NotImplementedError as err:
         return {"status": "not_started", "module": _raising_module(err), "message": str(err)}
+    except FileNotFoundError as err:
+        from shared.data import DataNotFoundError
+
+        if not isinstance(err, DataNotFoundError):
+            traceback.print_exc()
+            return {"status": "error", "message": f"{type(err).__name__}: {err}"}
+        return {"status": "no_data", "message": str(err)}
     except Exception as err:  # noqa: BLE001 (any learner error becomes a report, not a crash)
         traceback.print_exc()
         return {"status": "error", "message": f"{type(err).__name__}: {err}"}

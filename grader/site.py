@@ -137,11 +137,12 @@ def write_pages(root: Path, phases: list[Phase], docs: Path,
         for m in p.modules:
             result = results.get((p.key, m.name))
             figures = result.figures if result is not None else {}
-            (docs / p.key / f"{m.name}.md").write_text(module_page(p, m, figures),
+            no_data = result is not None and result.status == "no_data"
+            (docs / p.key / f"{m.name}.md").write_text(module_page(p, m, figures, no_data),
                                                        encoding="utf-8")
 
 
-def build(root: Path, site_dir: Path, jobs: int = 2) -> None:
+def build(root: Path, site_dir: Path, jobs: int = 2, require_data: bool = False) -> None:
     start = time.monotonic()
     phases = load_phases(root)
     problems = [msg for p in phases for m in p.modules for msg in docs_problems(p, m.name)]
@@ -152,7 +153,13 @@ def build(root: Path, site_dir: Path, jobs: int = 2) -> None:
     docs = src / "docs"
     docs.mkdir(parents=True)
     results = run_reference_experiments(root, phases, docs, jobs)
-    failed = [r for r in results.values() if not r.ok]
+    missing_data = [r for r in results.values() if r.status == "no_data"]
+    for r in missing_data:
+        print(f"site: {r.phase} {r.module} has no pictures: its data set is missing", flush=True)
+    if missing_data and require_data:
+        raise SiteError("--require-data: experiments without their data set:\n" + "\n".join(
+            f"{r.phase} {r.module}: {r.message}" for r in missing_data))
+    failed = [r for r in results.values() if not r.ok and r.status != "no_data"]
     if failed:
         raise SiteError("reference experiments failed:\n" + "\n".join(
             f"{r.phase} {r.module}: {r.status}: {r.message}" for r in failed))
@@ -178,10 +185,13 @@ def main(argv: list[str] | None = None) -> int:
         "\n")[0])
     parser.add_argument("--out", type=Path, default=None, help="default: build/site")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--require-data", action="store_true",
+                        help="fail when an experiment's data set is missing (default: the page "
+                             "says the pictures need the data)")
     args = parser.parse_args(argv)
     root = find_root()
     try:
-        build(root, args.out or root / "build" / "site", args.jobs)
+        build(root, args.out or root / "build" / "site", args.jobs, args.require_data)
     except SiteError as e:
         print(f"site: {e}", file=sys.stderr)
         return 1

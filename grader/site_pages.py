@@ -85,8 +85,13 @@ def _tests_section(phase: Phase, module: Module) -> list[str]:
     return lines + [""]
 
 
-def _experiment_section(phase: Phase, module: Module, figures: dict[str, str]) -> list[str]:
+def _experiment_section(phase: Phase, module: Module, figures: dict[str, str],
+                        no_data: bool) -> list[str]:
     lines = ["## The experiment", ""]
+    if no_data:
+        return lines + ["The pictures need a data set that was missing when this site was "
+                        "built (see `shared/data.py`). With the data in `TTI_DATA_DIR`, draw "
+                        f"them yourself: `grade experiment {phase.key} {module.name}`.", ""]
     if not figures:
         return lines + ["This module has no experiment yet.", ""]
     for name, caption in figures.items():
@@ -96,7 +101,8 @@ def _experiment_section(phase: Phase, module: Module, figures: dict[str, str]) -
     return lines
 
 
-def module_page(phase: Phase, module: Module, figures: dict[str, str]) -> str:
+def module_page(phase: Phase, module: Module, figures: dict[str, str],
+                no_data: bool = False) -> str:
     intuition_and_math = module_docs_file(phase, module.name).read_text(encoding="utf-8")
     lines = [f"# {module.title}", "",
              f"`{phase.key}` · module `{module.name}` · covers "
@@ -106,7 +112,8 @@ def module_page(phase: Phase, module: Module, figures: dict[str, str]) -> str:
              f"You write `phases/{phase.package}/{phase.package}/{module.name}.py`. Its API, "
              "from the stub's docstrings (the spec):", "",
              f"::: {phase.package}.{module.name}", ""]
-    lines += _tests_section(phase, module) + _experiment_section(phase, module, figures)
+    lines += (_tests_section(phase, module)
+              + _experiment_section(phase, module, figures, no_data))
     return "\n".join(lines)
 
 

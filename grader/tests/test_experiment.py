@@ -81,3 +81,11 @@ def test_a_module_without_an_experiment_is_a_usage_error(toy):
     proc = toy.grade("experiment", "phase-5", "other")
     assert proc.returncode == 2
     assert "no experiment for other" in proc.stderr and "adder" in proc.stderr
+
+
+def test_a_missing_data_set_is_reported_with_the_loaders_message(toy):
+    _with_experiment(toy, "from shared.data import DataNotFoundError\n\n\ndef run(out):\n"
+                          "    raise DataNotFoundError('MNIST is missing: set TTI_DATA_DIR')\n")
+    proc = toy.grade("experiment", "phase-5", "adder", "--solutions")
+    assert proc.returncode == 1
+    assert "no_data" in proc.stdout and "set TTI_DATA_DIR" in proc.stdout

@@ -19,6 +19,7 @@ from torch import nn
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)  # the tanh approximation's scale
 _GELU_CUBIC = 0.044715  # the tanh approximation's cubic coefficient
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)  # the standard normal density at 0
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 
 
 def _stable_sigmoid(x: torch.Tensor) -> torch.Tensor:
@@ -213,25 +214,35 @@ class GELUFunction(torch.autograd.Function):
         """
         if approximate not in ("none", "tanh"):
             raise ValueError(f"approximate must be 'none' or 'tanh', got {approximate!r}")
-        ctx.save_for_backward(x)
         ctx.approximate = approximate
+        # Speed: a new tensor of x's size costs more than a pass over one (its fresh memory
+        # has to be mapped), so each formula allocates once and then updates that tensor in
+        # place (erf_, add_, mul_: it is ours, so nothing else sees it change). Phi(x), or
+        # tanh(u), is saved for backward: it is part of the derivative, and erf and tanh are
+        # the costly operations here.
         if approximate == "none":
-            return x * 0.5 * (1.0 + torch.erf(x / math.sqrt(2.0)))
-        u = _SQRT_2_OVER_PI * (x + _GELU_CUBIC * x**3)
-        return 0.5 * x * (1.0 + torch.tanh(u))
+            cdf = (x * _INV_SQRT_2).erf_()  # erf(x / sqrt(2))
+            cdf.add_(1.0).mul_(0.5)  # Phi(x) = (1 + erf(x / sqrt(2))) / 2
+            ctx.save_for_backward(x, cdf)
+            return x * cdf
+        u = (x * x).mul_(_GELU_CUBIC).add_(1.0).mul_(x).mul_(_SQRT_2_OVER_PI)
+        t = u.tanh_()  # tanh(u), u = sqrt(2 / pi) * x * (1 + 0.044715 x^2)
+        ctx.save_for_backward(x, t)
+        return torch.addcmul(x, x, t).mul_(0.5)  # 0.5 * (x + x * t)
 
     @staticmethod
     def backward(ctx, grad_out: torch.Tensor) -> tuple[torch.Tensor, None]:
         """Returns: (grad_out * GELU'(x), None), with the derivative of the chosen formula."""
-        (x,) = ctx.saved_tensors
         if ctx.approximate == "none":
-            cdf = 0.5 * (1.0 + torch.erf(x / math.sqrt(2.0)))
-            pdf = _INV_SQRT_2PI * torch.exp(-0.5 * x * x)
-            return grad_out * (cdf + x * pdf), None
-        u = _SQRT_2_OVER_PI * (x + _GELU_CUBIC * x**3)
-        t = torch.tanh(u)
-        du_dx = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_CUBIC * x * x)
-        return grad_out * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * du_dx), None
+            x, cdf = ctx.saved_tensors
+            deriv = (x * x).mul_(-0.5).exp_()  # exp(-x^2 / 2); then in place, as in forward:
+            deriv.mul_(x).mul_(_INV_SQRT_2PI).add_(cdf)  # Phi(x) + x * phi(x)
+            return deriv.mul_(grad_out), None
+        x, t = ctx.saved_tensors
+        deriv = (x * x).mul_(3.0 * _GELU_CUBIC).add_(1.0).mul_(_SQRT_2_OVER_PI)  # du/dx
+        deriv.mul_(1.0 - t * t).mul_(x).mul_(0.5)  # 0.5 x (1 - tanh(u)^2) du/dx
+        deriv.add_(t, alpha=0.5).add_(0.5)  # + 0.5 (1 + tanh(u))
+        return deriv.mul_(grad_out), None
 
 
 def gelu(x: torch.Tensor, approximate: str = "none") -> torch.Tensor:

@@ -67,7 +67,18 @@ def _log_softmax_last(x: Tensor) -> Tensor:
     """log softmax over the last axis: (x - max) - log(sum(exp(x - max)))."""
     shifted = x - x.amax(dim=-1, keepdim=True)  # <= 0, so exp never overflows
     # Not x - (max + log(sum)): adding the max back rounds (float32 spacing at 1e4 is 1e-3).
-    return shifted - torch.log(torch.exp(shifted).sum(dim=-1, keepdim=True))
+    # In place: shifted is a new tensor of ours, so no third tensor of x's size is allocated.
+    return shifted.sub_(torch.log(torch.exp(shifted).sum(dim=-1, keepdim=True)))
+
+
+def _softmax_and_log_softmax_last(x: Tensor) -> tuple[Tensor, Tensor]:
+    """(softmax, log softmax) over the last axis, sharing the work: exp is the costly step."""
+    shifted = x - x.amax(dim=-1, keepdim=True)  # <= 0, so exp never overflows
+    probs = torch.exp(shifted)
+    total = probs.sum(dim=-1, keepdim=True)
+    # Both in place, on new tensors of ours: no further tensor of x's size is allocated.
+    probs.div_(total)  # exp(shifted) / sum(exp(shifted))
+    return probs, shifted.sub_(torch.log(total))  # as in _log_softmax_last
 
 
 def _check_class_targets(logits: Tensor, targets: Tensor, ignore_index: int | None) -> None:
@@ -520,7 +531,8 @@ class CrossEntropyFunction(Function):
         """
         x = logits.movedim(1, -1)  # (N, d1, ..., C): classes last
         num_classes = x.shape[-1]
-        logp = _log_softmax_last(x)
+        # backward needs softmax = exp(logp): keep it from here rather than exponentiate again.
+        probs, logp = _softmax_and_log_softmax_last(x)
         valid = targets != ignore_index
         safe = torch.where(valid, targets, torch.zeros_like(targets))
         w = weight if weight is not None else torch.ones(num_classes, dtype=x.dtype,
@@ -535,7 +547,7 @@ class CrossEntropyFunction(Function):
             smooth = -(logp * w).sum(dim=-1)  # sum_c w_c * (-logp_c)
             loss = loss + torch.where(valid, (eps / num_classes) * smooth, zero)
 
-        ctx.save_for_backward(logp, safe, valid, w_t, w)
+        ctx.save_for_backward(probs, safe, valid, w_t, w)
         ctx.reduction, ctx.eps = reduction, eps
         if reduction == "mean":
             ctx.denom = w_t.sum()  # sum of the weights of the non-ignored targets
@@ -545,22 +557,24 @@ class CrossEntropyFunction(Function):
     @staticmethod
     def backward(ctx: FunctionCtx, grad_output: Tensor) -> tuple[Tensor | None, ...]:
         """Returns (grad_logits of logits' shape, None, None, None, None, None)."""
-        logp, safe, valid, w_t, w = ctx.saved_tensors
-        num_classes, eps = logp.shape[-1], ctx.eps
-        # a[n, c]: the target coefficients; a_sum[n] = sum_c a[n, c].
-        a = torch.zeros_like(logp).scatter_(-1, safe.unsqueeze(-1),
-                                            ((1.0 - eps) * w_t).unsqueeze(-1))
-        if eps > 0:
-            a = a + (eps / num_classes) * w * valid.unsqueeze(-1)
-        a_sum = a.sum(dim=-1, keepdim=True)
-        grad = a_sum * torch.exp(logp) - a  # (N, d1, ..., C)
+        probs, safe, valid, w_t, w = ctx.saved_tensors
+        num_classes, eps = probs.shape[-1], ctx.eps
         if ctx.reduction == "mean":
             g = grad_output / ctx.denom
-        elif ctx.reduction == "sum":
+        else:  # "sum": a 0-d tensor; "none": one value per position, targets' shape
             g = grad_output
-        else:
-            g = grad_output.unsqueeze(-1)
-        return (grad * g).movedim(-1, 1), None, None, None, None, None
+        # a[n, c] = (1 - eps) * w_t[n] * [c == t_n] + (eps / C) * w[c] * valid[n] has only
+        # one non-zero per row when eps = 0, so it is never built as a (N, C) tensor:
+        #     a_sum[n] = sum_c a[n, c] = (1 - eps) * w_t[n] + (eps / C) * sum(w) * valid[n]
+        # and grad = g * (a_sum * softmax - a) is built on one new tensor, in place.
+        target_coef = (1.0 - eps) * w_t  # (N, d1, ...)
+        a_sum = (target_coef + (eps / num_classes) * w.sum() * valid) if eps > 0 else target_coef
+        grad = probs * (g * a_sum).unsqueeze(-1)  # (N, d1, ..., C), the only new one
+        if eps > 0:  # minus the smoothing part of a, spread over every class
+            grad.addcmul_((g * valid).unsqueeze(-1), w, value=-eps / num_classes)
+        # minus the target part of a: one entry per row
+        grad.scatter_add_(-1, safe.unsqueeze(-1), (-g * target_coef).unsqueeze(-1))
+        return grad.movedim(-1, 1), None, None, None, None, None
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,

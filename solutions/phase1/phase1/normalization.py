@@ -18,6 +18,7 @@ RMSNorm has no mean to subtract, so only the x_hat term remains.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,17 +37,50 @@ def _per_channel(t: torch.Tensor, ndim: int) -> torch.Tensor:
     return t.view(1, -1, *([1] * (ndim - 2)))
 
 
-def _compact_grad(g: torch.Tensor, x_hat: torch.Tensor, rstd: torch.Tensor,
-                  dims: Sequence[int]) -> torch.Tensor:
-    """dL/dx from g = dL/dx_hat for x_hat = (x - mean) * rstd, statistics over `dims`."""
+def _compact_grad_(g: torch.Tensor, x_hat: torch.Tensor, rstd: torch.Tensor,
+                   dims: Sequence[int], mean_gx: torch.Tensor | None = None) -> torch.Tensor:
+    """dL/dx from g = dL/dx_hat for x_hat = (x - mean) * rstd, statistics over `dims`.
+
+    In place (the trailing underscore, as in torch): g must be a new tensor of ours, and is
+    overwritten with dL/dx, which saves allocating one more tensor of x's size. The caller may
+    pass mean(g * x_hat) when it already has it.
+    """
     mean_g = g.mean(dim=dims, keepdim=True)
-    mean_gx = (g * x_hat).mean(dim=dims, keepdim=True)
-    return rstd * (g - mean_g - x_hat * mean_gx)
+    if mean_gx is None:
+        mean_gx = (g * x_hat).mean(dim=dims, keepdim=True)
+    # rstd * (g - mean_g - x_hat * mean_gx), one pass per step, no temporaries.
+    return g.sub_(mean_g).addcmul_(x_hat, mean_gx, value=-1.0).mul_(rstd)
+
+
+def _affine(x_hat: torch.Tensor, weight: torch.Tensor | None, bias: torch.Tensor | None,
+            out: torch.Tensor | None = None) -> torch.Tensor:
+    """weight * x_hat + bias, skipping a None; weight and bias already broadcast against x_hat.
+
+    x_hat is saved for backward, so it is never modified: the result is a new tensor, or
+    `out` (a spare tensor of x_hat's shape, overwritten), or x_hat itself when there is
+    neither weight nor bias.
+    """
+    if weight is not None and bias is not None:
+        return torch.addcmul(bias, x_hat, weight, out=out)  # bias + x_hat * weight, one pass
+    if weight is not None:
+        return torch.mul(x_hat, weight, out=out)
+    if bias is not None:
+        return torch.add(x_hat, bias, out=out)
+    return x_hat
+
+
+def _channel_or_none(t: torch.Tensor | None, ndim: int) -> torch.Tensor | None:
+    """_per_channel(t, ndim), or None for None."""
+    return None if t is None else _per_channel(t, ndim)
 
 
 def _sum_leading(t: torch.Tensor, n_leading: int) -> torch.Tensor:
-    """Sum over the first n_leading axes (none: t itself; sum(dim=()) would sum everything)."""
-    return t.sum(dim=tuple(range(n_leading))) if n_leading else t
+    """Sum over the first n_leading axes, as a new tensor.
+
+    With no leading axes that is a copy of t (sum(dim=()) would sum everything): never t
+    itself, so the caller may go on modifying t in place.
+    """
+    return t.sum(dim=tuple(range(n_leading))) if n_leading else t.clone()
 
 
 def _check_trailing_shape(x: torch.Tensor, normalized_shape: Sequence[int]) -> tuple[int, ...]:
@@ -94,27 +128,40 @@ class BatchNormFunction(Function):
         axes = _batch_axes(x)
         mean = x.mean(dim=axes, keepdim=True)                   # (1, C, 1, ...)
         centred = x - mean
-        var = (centred * centred).mean(dim=axes, keepdim=True)  # biased: divides by M
+        squares = centred * centred
+        var = squares.mean(dim=axes, keepdim=True)              # biased: divides by M
         rstd = torch.rsqrt(var + eps)                           # eps inside the square root
-        x_hat = centred * rstd
-        y = x_hat
-        if weight is not None:
-            y = y * _per_channel(weight, x.dim())
-        if bias is not None:
-            y = y + _per_channel(bias, x.dim())
+        x_hat = centred.mul_(rstd)       # in place: centred is ours, and no longer needed
         ctx.save_for_backward(x_hat, rstd, weight)
         ctx.has_bias = bias is not None
-        return y
+        # Fresh tensors of x's size are what costs most here (the operations themselves are
+        # cheap), so y is written over `squares`, whose values are no longer needed.
+        return _affine(x_hat, _channel_or_none(weight, x.dim()), _channel_or_none(bias, x.dim()),
+                       out=squares)
 
     @staticmethod
     def backward(ctx: Any, grad_y: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         """(grad_x, grad_weight, grad_bias, None) for the upstream gradient grad_y."""
         x_hat, rstd, weight = ctx.saved_tensors
         axes = _batch_axes(grad_y)
-        grad_weight = (grad_y * x_hat).sum(dim=axes) if weight is not None else None
-        grad_bias = grad_y.sum(dim=axes) if ctx.has_bias else None
-        g = grad_y if weight is None else grad_y * _per_channel(weight, grad_y.dim())
-        grad_x = _compact_grad(g, x_hat, rstd, axes)
+        m = grad_y.numel() // grad_y.shape[1]                   # values per channel
+        # The two per-channel sums of the backward are the parameter gradients themselves:
+        gx = grad_y * x_hat
+        sum_gx = gx.sum(dim=axes)                               # = grad_weight
+        sum_g = grad_y.sum(dim=axes)                            # = grad_bias
+        # The weight is constant over each channel's values, so it factors out of the means
+        # in _compact_grad_: with g = weight * grad_y,
+        #     dL/dx = weight * rstd * (grad_y - mean(grad_y) - x_hat * mean(grad_y * x_hat)),
+        # and the two means are the sums above divided by M: no second pass to compute them.
+        scale = rstd if weight is None else rstd * _per_channel(weight, grad_y.dim())
+        mean_g = _per_channel(sum_g / m, grad_y.dim())
+        mean_gx = _per_channel(sum_gx / m, grad_y.dim())
+        # grad_y - x_hat * mean_gx, written over gx (no longer needed), then the last two steps
+        # in place: no new tensor of x's size at all.
+        grad_x = torch.addcmul(grad_y, x_hat, mean_gx, value=-1.0, out=gx)
+        grad_x.sub_(mean_g).mul_(scale)
+        grad_weight = sum_gx if weight is not None else None
+        grad_bias = sum_g if ctx.has_bias else None
         return grad_x, grad_weight, grad_bias, None
 
 
@@ -155,17 +202,14 @@ class LayerNormFunction(Function):
         dims = tuple(range(x.dim() - len(shape), x.dim()))
         mean = x.mean(dim=dims, keepdim=True)                   # (*, 1, ..., 1)
         centred = x - mean
-        var = (centred * centred).mean(dim=dims, keepdim=True)
+        # The mean of the squares, as the squared norm over D: one reduction, where
+        # (centred * centred).mean(...) would first allocate a temporary of x's size.
+        var = torch.linalg.vector_norm(centred, dim=dims, keepdim=True).square_() / math.prod(shape)
         rstd = torch.rsqrt(var + eps)
-        x_hat = centred * rstd
-        y = x_hat
-        if weight is not None:
-            y = y * weight                                      # broadcasts over leading axes
-        if bias is not None:
-            y = y + bias
+        x_hat = centred.mul_(rstd)       # in place: centred is ours, and no longer needed
         ctx.save_for_backward(x_hat, rstd, weight)
         ctx.dims, ctx.has_bias = dims, bias is not None
-        return y
+        return _affine(x_hat, weight, bias)                     # broadcasts over leading axes
 
     @staticmethod
     def backward(ctx: Any, grad_y: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
@@ -173,10 +217,18 @@ class LayerNormFunction(Function):
         x_hat, rstd, weight = ctx.saved_tensors
         dims = ctx.dims
         leading = grad_y.dim() - len(dims)                      # weight is shared over these
-        grad_weight = _sum_leading(grad_y * x_hat, leading) if weight is not None else None
         grad_bias = _sum_leading(grad_y, leading) if ctx.has_bias else None
-        g = grad_y if weight is None else grad_y * weight
-        grad_x = _compact_grad(g, x_hat, rstd, dims)
+        if weight is None:
+            grad_weight, mean_gx = None, None
+            g = grad_y.clone()                   # dL/dx_hat, as a copy _compact_grad_ may overwrite
+        else:
+            gx = grad_y * x_hat                                 # dL/dweight, per leading index
+            grad_weight = _sum_leading(gx, leading)
+            # In place: turn grad_y * x_hat into g * x_hat (g = weight * grad_y) and take the
+            # mean _compact_grad_ needs, rather than allocate g * x_hat anew.
+            mean_gx = gx.mul_(weight).mean(dim=dims, keepdim=True)
+            g = torch.mul(grad_y, weight, out=gx)   # dL/dx_hat, written over gx (no longer needed)
+        grad_x = _compact_grad_(g, x_hat, rstd, dims, mean_gx)
         return grad_x, None, grad_weight, grad_bias, None
 
 
@@ -275,15 +327,10 @@ class GroupNormFunction(Function):
         centred = xg - mean
         var = (centred * centred).mean(dim=2, keepdim=True)
         rstd = torch.rsqrt(var + eps)
-        x_hat = (centred * rstd).view(x.shape)                  # back to (N, C, *)
-        y = x_hat
-        if weight is not None:
-            y = y * _per_channel(weight, x.dim())
-        if bias is not None:
-            y = y + _per_channel(bias, x.dim())
+        x_hat = centred.mul_(rstd).view(x.shape)                # in place; back to (N, C, *)
         ctx.save_for_backward(x_hat, rstd, weight)
         ctx.num_groups, ctx.has_bias = num_groups, bias is not None
-        return y
+        return _affine(x_hat, _channel_or_none(weight, x.dim()), _channel_or_none(bias, x.dim()))
 
     @staticmethod
     def backward(ctx: Any, grad_y: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
@@ -292,10 +339,11 @@ class GroupNormFunction(Function):
         axes = _batch_axes(grad_y)                              # weight is shared over these
         grad_weight = (grad_y * x_hat).sum(dim=axes) if weight is not None else None
         grad_bias = grad_y.sum(dim=axes) if ctx.has_bias else None
-        g = grad_y if weight is None else grad_y * _per_channel(weight, grad_y.dim())
+        # dL/dx_hat, as a new tensor (a copy when there is no weight): _compact_grad_ overwrites it.
+        g = grad_y.clone() if weight is None else grad_y * _per_channel(weight, grad_y.dim())
         n = grad_y.shape[0]
-        grad_x = _compact_grad(g.reshape(n, ctx.num_groups, -1),
-                               x_hat.reshape(n, ctx.num_groups, -1), rstd, (2,))
+        grad_x = _compact_grad_(g.reshape(n, ctx.num_groups, -1),
+                                x_hat.reshape(n, ctx.num_groups, -1), rstd, (2,))
         return grad_x.view(grad_y.shape), None, grad_weight, grad_bias, None
 
 
@@ -391,9 +439,14 @@ class BatchNorm1d(nn.Module):
                 f = (1.0 / float(self.num_batches_tracked) if self.momentum is None
                      else self.momentum)
                 axes = _batch_axes(x)
-                self.running_mean.lerp_(x.mean(dim=axes), f)     # (1 - f) * old + f * new
+                mean = x.mean(dim=axes, keepdim=True)
+                squares = (x - mean).square_()  # in place: x - mean is a new tensor of ours
                 # Unbiased (M - 1) for the running estimate, as torch; forward uses biased.
-                self.running_var.lerp_(x.var(dim=axes, correction=1), f)
+                # Written out rather than x.var(dim=axes, correction=1): on CPU, torch.var
+                # (a one-pass Welford reduction) is many times slower than these plain passes.
+                var = squares.sum(dim=axes) / (m - 1)
+                self.running_mean.lerp_(mean.view(-1), f)        # (1 - f) * old + f * new
+                self.running_var.lerp_(var, f)
         return BatchNormFunction.apply(x, self.weight, self.bias, self.eps)
 
 

@@ -370,6 +370,23 @@ def solutions_branch_command(
         _fail_usage(str(e))
 
 
+def _phase_and_modules(phase: str, modules: list[str] | None
+                       ) -> tuple[Path, Phase, list[str]]:
+    """The root, the phase and the modules' canonical names; a bad name is a usage error."""
+    root = _root()
+    try:
+        the_phase = find_phase(_phases(root), phase)
+        return root, the_phase, [the_phase.module(m).name for m in modules or []]
+    except UsageError as e:
+        _fail_usage(str(e))
+        raise AssertionError from e
+
+
+def _phase_and_module(phase: str, module: str) -> tuple[Path, Phase, str]:
+    root, the_phase, (name,) = _phase_and_modules(phase, [module])
+    return root, the_phase, name
+
+
 @app.command("gradescope-bundle")
 def gradescope_bundle(
     phase: Annotated[str, typer.Option("--phase", help="the phase to grade")],
@@ -380,27 +397,11 @@ def gradescope_bundle(
     """Write Gradescope's autograder zip: setup.sh, run_autograder, the course minus solutions."""
     from grader.gradescope import make_bundle
 
-    root = _root()
-    try:
-        the_phase = find_phase(_phases(root), phase)
-        modules = [the_phase.module(m).name for m in module or []]
-    except UsageError as e:
-        _fail_usage(str(e))
-        return
+    root, the_phase, modules = _phase_and_modules(phase, module)
     count = make_bundle(root, the_phase, out, modules)
     Console().print(f"Wrote {out} ({count} files) grading {the_phase.key}"
                     f"{' ' + ', '.join(modules) if modules else ''}. Upload it as the "
                     "assignment's autograder.")
-
-
-def _phase_and_module(phase: str, module: str) -> tuple[Path, Phase, str]:
-    root = _root()
-    try:
-        the_phase = find_phase(_phases(root), phase)
-        return root, the_phase, the_phase.module(module).name
-    except UsageError as e:
-        _fail_usage(str(e))
-        raise AssertionError from e
 
 
 @app.command("experiment")
@@ -418,13 +419,7 @@ def experiment(
     """Draw a module's pictures with your code (or the reference's) and say where they are."""
     from grader.experiment import experiment_modules, run_experiments
 
-    root = _root()
-    try:
-        the_phase = find_phase(_phases(root), phase)
-        chosen = [the_phase.module(m).name for m in modules or []]
-    except UsageError as e:
-        _fail_usage(str(e))
-        return
+    root, the_phase, chosen = _phase_and_modules(phase, modules)
     available = experiment_modules(the_phase)
     missing = [m for m in chosen if m not in available]
     if missing or not available:

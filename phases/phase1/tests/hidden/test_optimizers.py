@@ -340,7 +340,7 @@ def test_adamw_matches_torch_step_by_step(config, problem):
 
 
 def test_adam_first_step_moves_each_weight_by_lr_times_sign_of_grad():
-    """With bias correction, m_hat = g and v_hat = g**2 at t = 1: the step is lr * g / |g|."""
+    """Adam's bias correction makes the very first step the documented size for every weight."""
     g = torch.tensor([3.0, -0.02, 1e-3, -40.0], dtype=torch.float64)
     for cls in (Adam, AdamW):
         p = torch.zeros(4, dtype=torch.float64, requires_grad=True)
@@ -419,7 +419,7 @@ def test_defaults_match_torch(name):
 
 @pytest.mark.parametrize("name", list(LEARNER))
 def test_state_dict_round_trip_continues_identically(name):
-    """Train 40 steps, save with torch.save, load into a fresh optimizer, train 40 more."""
+    """A saved and reloaded optimizer state continues training exactly as if never stopped."""
     options, group2, _ = EVERYTHING[name]
     by = f"phase1.optimizers.{name}"
     groups, loss_fn = _mlp()

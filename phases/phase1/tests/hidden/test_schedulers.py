@@ -189,7 +189,7 @@ def test_schedule_matches_torch_epoch_by_epoch(name, index):
 
 @pytest.mark.parametrize("name", list(CASES) + ["WarmupCosineLR"])
 def test_state_dict_round_trip_continues_identically(name):
-    """37 epochs; save both state dicts with torch.save; fresh optimizer and scheduler; load."""
+    """A saved and reloaded scheduler continues its schedule exactly as if never stopped."""
     if name == "WarmupCosineLR":
         cls, kwargs = WarmupCosineLR, dict(warmup_steps=20, total_steps=120, min_lr_ratio=0.2)
     else:
@@ -251,7 +251,7 @@ def test_get_last_lr_right_after_construction_is_epoch_zero():
 
 
 def test_warm_restarts_restart_at_the_documented_epochs():
-    """Restarts of T_0=4, T_mult=3 at 4, 16, 52, 160: lr = base_lr exactly there."""
+    """Warm restarts happen at the epochs that T_0 and T_mult define, at exactly base_lr."""
     by = "phase1.schedulers.CosineAnnealingWarmRestarts"
     got = _schedule(lambda o: CosineAnnealingWarmRestarts(o, T_0=4, T_mult=3, eta_min=0.005),
                     200, by=by)[:, 0]
@@ -315,7 +315,7 @@ def test_warmup_cosine_matches_its_closed_form_at_every_step(w, t):
 
 
 def test_warmup_cosine_matches_torch_sequential_linear_then_cosine():
-    """LinearLR(1/W -> 1 over W - 1 epochs), then CosineAnnealingLR(T - W, eta_min) from W."""
+    """Warmup then cosine equals torch's LinearLR followed by CosineAnnealingLR."""
     w, t, max_lr, min_lr = 20, 150, 0.1, 0.01
 
     def make(o):

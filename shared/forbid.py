@@ -114,7 +114,8 @@ def _forbid_torch(names: list[str], by: str) -> Iterator[None]:
 @contextmanager
 def _forbid_aten(names: list[str], by: str) -> Iterator[None]:
     import torch
-    from torch.utils._python_dispatch import TorchDispatchMode
+
+    from shared.dispatch import UncompiledDispatchMode
 
     # "aten._softmax" bans every overload of the op; "aten._softmax.default" only that one.
     banned: dict[Any, str] = {}
@@ -127,12 +128,7 @@ def _forbid_aten(names: list[str], by: str) -> Iterator[None]:
             raise ValueError(f"forbidden(): no aten operator {name!r}") from err
         banned[obj] = name
 
-    class Forbid(TorchDispatchMode):
-        @classmethod
-        def _should_skip_dynamo(cls) -> bool:
-            # A private torch hook: without it the first use imports torch._dynamo (seconds).
-            return False
-
+    class Forbid(UncompiledDispatchMode):
         def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001
             name = banned.get(func, banned.get(func.overloadpacket))
             if name is not None:

@@ -14,10 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from torch.utils._python_dispatch import TorchDispatchMode
+
+from shared.dispatch import UncompiledDispatchMode
 
 
-class LargestOutput(TorchDispatchMode):
+class LargestOutput(UncompiledDispatchMode):
     """Records the largest number of elements of any tensor an op returns (views included),
     and which op returned it."""
 
@@ -25,13 +26,6 @@ class LargestOutput(TorchDispatchMode):
         super().__init__()
         self.largest = 0
         self.op: str | None = None
-
-    @classmethod
-    def _should_skip_dynamo(cls) -> bool:
-        # A private torch hook. Nothing under this mode is compiled; without the override,
-        # torch guards __torch_dispatch__ with a wrapper whose first call imports
-        # torch._dynamo (seconds per process). If torch drops the hook, it is never called.
-        return False
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None) -> Any:  # noqa: ANN001
         out = func(*args, **(kwargs or {}))

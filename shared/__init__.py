@@ -9,7 +9,7 @@
 Nothing here imports torch at import time.
 """
 
-from shared.compare import assert_close, assert_equal, describe, to_numpy
+from shared.compare import assert_close, assert_equal, describe, expect_value_error, to_numpy
 from shared.data import DataNotFoundError
 from shared.forbid import ForbiddenCallError, forbidden
 from shared.gradcheck import assert_gradcheck, assert_grads_match
@@ -23,6 +23,7 @@ __all__ = [
     "assert_gradcheck",
     "assert_grads_match",
     "describe",
+    "expect_value_error",
     "forbidden",
     "rng",
     "seed_everything",

@@ -153,3 +153,23 @@ def assert_equal(got: Any, expected: Any, *, what: str = "the result",
                  oracle: str = "the reference value", hint: str | None = None) -> None:
     """Exact comparison (shapes and values) for integer, boolean and list results."""
     assert_close(got, expected, rtol=0.0, atol=0.0, what=what, oracle=oracle, hint=hint)
+
+
+def expect_value_error(call: Any, what: str, hint: str) -> None:
+    """Run call(); pass if it raises ValueError, fail with a teaching message otherwise.
+
+    A stub's NotImplementedError passes through (the module is not started, not wrong); any
+    other exception, or a normal return, is a failure that says what was expected.
+    """
+    try:
+        got = call()
+    except ValueError:
+        return
+    except NotImplementedError:
+        raise
+    except Exception as err:  # an IndexError deep inside is not the promised ValueError
+        raise AssertionError(f"{what} should raise ValueError, but it raised "
+                             f"{type(err).__name__}: {err}\nHint: {hint} Check the arguments "
+                             "before computing anything.") from err
+    raise AssertionError(f"{what} should raise ValueError, but it returned {got!r}.\n"
+                         f"Hint: {hint}")

@@ -200,3 +200,20 @@ def test_to_numpy_and_describe() -> None:
     assert describe(t) == "tensor of shape (1, 2) and dtype float32"
     assert describe(np.zeros((2,), np.int16)) == "ndarray of shape (2,) and dtype int16"
     assert re.fullmatch(r"float of shape \(\) and dtype float64", describe(1.0))
+
+
+def test_expect_value_error_passes_only_on_value_error_and_lets_stubs_through():
+    from shared import expect_value_error
+
+    def raises(exc):
+        def call():
+            raise exc
+        return call
+
+    expect_value_error(raises(ValueError("bad shape")), "f(bad)", "check shapes")
+    with pytest.raises(AssertionError, match="returned 3"):
+        expect_value_error(lambda: 3, "f(bad)", "check shapes")
+    with pytest.raises(AssertionError, match="raised IndexError"):
+        expect_value_error(raises(IndexError("deep")), "f(bad)", "check shapes")
+    with pytest.raises(NotImplementedError):
+        expect_value_error(raises(NotImplementedError("stub")), "f(bad)", "check shapes")

@@ -6,8 +6,6 @@ the phase number so that phases never collide on sys.path. Only helpers and orac
 expected values of any test.
 """
 
-import torch
-import torch.nn.functional as F
 
 # phase0.linalg's part 1 is pure Python: these NumPy entry points raise while the learner's
 # code runs (with shared.forbidden).
@@ -27,6 +25,9 @@ def torch_ninja(params, ids, targets, eps):
     cache has every intermediate as a NumPy array, plus "loss" as a float; grads has the
     gradient of the loss with respect to every intermediate and every parameter.
     """
+    import torch  # here, not at the top: most phase-0 tests are NumPy only
+    import torch.nn.functional as F
+
     N = ids.shape[0]
     P = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in params.items()}
     t = {}

@@ -14,7 +14,7 @@ import torch
 from torch.distributions import Normal
 
 from phase0 import estimation
-from shared import assert_close, rng
+from shared import assert_close, expect_value_error, rng
 
 TOL = {"atol": 1e-12, "rtol": 1e-12}
 
@@ -27,15 +27,6 @@ X_GIVEN_Y = [[0.10 / 0.40, 0.20 / 0.35, 0.05 / 0.25],   # columns sum to 1
              [0.30 / 0.40, 0.15 / 0.35, 0.20 / 0.25]]
 Y_GIVEN_X = [[0.10 / 0.35, 0.20 / 0.35, 0.05 / 0.35],   # rows sum to 1
              [0.30 / 0.65, 0.15 / 0.65, 0.20 / 0.65]]
-
-
-def expect_value_error(call, what, hint):
-    """Run call(); pass if it raises ValueError, fail with a teaching message if it returns."""
-    try:
-        got = call()
-    except ValueError:
-        return
-    raise AssertionError(f"{what} should raise ValueError, but it returned {got!r}.\nHint: {hint}")
 
 
 def random_joint(shape, seed):

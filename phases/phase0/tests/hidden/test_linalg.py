@@ -13,7 +13,7 @@ import torch
 from phase0_testkit import NO_EIGEN, NO_INVERSE, NO_NUMPY
 
 from phase0 import linalg
-from shared import assert_close, assert_equal, forbidden, rng
+from shared import assert_close, assert_equal, expect_value_error, forbidden, rng
 
 
 def pure(name, *args, **kwargs):
@@ -25,15 +25,6 @@ def pure(name, *args, **kwargs):
 def check_nested_lists(got, name):
     assert isinstance(got, list) and all(isinstance(row, list) for row in got), (
         f"{name} should return a list of lists (pure Python), got {type(got).__name__}.")
-
-
-def expect_value_error(call, what, hint):
-    """Run call(); pass if it raises ValueError, fail with a teaching message if it returns."""
-    try:
-        got = call()
-    except ValueError:
-        return
-    raise AssertionError(f"{what} should raise ValueError, but it returned {got!r}.\nHint: {hint}")
 
 
 def with_spectrum(eigenvalues, seed):

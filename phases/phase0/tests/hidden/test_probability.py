@@ -14,18 +14,9 @@ import torch.nn.functional as F
 from torch.distributions import Categorical, kl_divergence
 
 from phase0 import probability
-from shared import assert_close, rng
+from shared import assert_close, expect_value_error, rng
 
 TOL = {"atol": 1e-12, "rtol": 1e-10}
-
-
-def expect_value_error(call, what, hint):
-    """Run call(); pass if it raises ValueError, fail with a teaching message if it returns."""
-    try:
-        got = call()
-    except ValueError:
-        return
-    raise AssertionError(f"{what} should raise ValueError, but it returned {got!r}.\nHint: {hint}")
 
 
 def t(x):

@@ -17,25 +17,11 @@ from phase1_testkit import no_nn_init
 from torch import nn
 
 from phase1 import linear as L
-from shared import assert_close, assert_gradcheck, forbidden
+from shared import assert_close, assert_gradcheck, expect_value_error, forbidden
 
 TOL64 = {"rtol": 1e-10, "atol": 1e-12}
 F_LINEAR = ("torch.nn.functional.linear",)
 GRAD_NAMES = ("x", "weight", "bias")
-
-
-def expect_value_error(call, what, hint):
-    """Run call(); pass if it raises ValueError, fail with a teaching message if it returns."""
-    try:
-        call()
-    except ValueError:
-        return
-    except NotImplementedError:
-        raise
-    except Exception as err:  # any other error is the wrong one
-        raise AssertionError(f"{what} should raise ValueError, but it raised "
-                             f"{type(err).__name__}: {err}\nHint: {hint}") from None
-    raise AssertionError(f"{what} should raise ValueError, but it returned.\nHint: {hint}")
 
 
 def randn(*shape, seed, dtype=torch.float64):

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from phase1_testkit import comes_from
 
 from phase1 import losses
-from shared import assert_close, assert_gradcheck, forbidden, rng
+from shared import assert_close, assert_gradcheck, expect_value_error, forbidden, rng
 
 TOL = {"atol": 1e-10, "rtol": 1e-9}
 D = torch.float64
@@ -151,21 +151,6 @@ def value_of(name, call):
     """Run a learner call with the built-ins it reimplements forbidden."""
     with forbidden(*FORBID[name], by=f"phase1.losses.{name}"):
         return call()
-
-
-def expect_value_error(call, what, hint):
-    try:
-        got = call()
-    except ValueError:
-        return
-    except NotImplementedError:
-        raise
-    except Exception as err:  # an IndexError deep inside is not the promised ValueError
-        raise AssertionError(f"{what} should raise ValueError, but it raised "
-                             f"{type(err).__name__}: {err}\nHint: {hint} Check the arguments "
-                             "before computing anything.") from err
-    raise AssertionError(f"{what} should raise ValueError, but it returned {got!r}.\n"
-                         f"Hint: {hint}")
 
 
 # --- regression losses -----------------------------------------------------------------------

@@ -15,6 +15,24 @@ from shared.gpt2_bpe import gpt2_bpe
 # --- bpe: GPT-2's real vocabulary, offline --------------------------------------------------
 
 
+# Every public and private path to torch's fused attention, forbidden wherever a module's
+# lesson is to compute attention itself (attention, multihead, flash and sparse attention).
+SDPA_PATHS = (
+    "torch.nn.functional.scaled_dot_product_attention",
+    "torch.nn.functional.multi_head_attention_forward",
+    "torch._safe_softmax",
+    "aten.scaled_dot_product_attention",
+    "aten._safe_softmax",
+    "aten._scaled_dot_product_attention_math",
+    "aten._scaled_dot_product_flash_attention_for_cpu",
+    "aten._scaled_dot_product_flash_attention_for_cpu_backward",
+    "aten._scaled_dot_product_flash_attention",
+    "aten._scaled_dot_product_efficient_attention",
+    "aten._scaled_dot_product_efficient_attention_backward",
+    "aten._scaled_dot_product_cudnn_attention",
+    "aten._scaled_dot_product_fused_attention_overrideable",
+)
+
 @pytest.fixture(scope="module", name="gpt2")
 def gpt2_fixture():
     """(tiktoken's GPT-2 Encoding, vocab {id: bytes}, merges [(bytes, bytes)]), offline.

@@ -14,6 +14,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from phase3_testkit import SDPA_PATHS
 from torch import nn
 
 from phase3.attention import (
@@ -26,18 +27,6 @@ from shared import assert_close, assert_equal, forbidden
 
 F64 = torch.float64
 TORCH = "torch.nn.functional.scaled_dot_product_attention, float64"
-SDPA_BUILTINS = (
-    "torch.nn.functional.scaled_dot_product_attention",
-    "torch.nn.functional.multi_head_attention_forward",
-    "torch._safe_softmax",
-    "aten._safe_softmax",
-    "aten._scaled_dot_product_attention_math",
-    "aten._scaled_dot_product_flash_attention_for_cpu",
-    "aten._scaled_dot_product_flash_attention",
-    "aten._scaled_dot_product_efficient_attention",
-    "aten._scaled_dot_product_cudnn_attention",
-    "aten._scaled_dot_product_fused_attention_overrideable",
-)
 SDPA_HINT = ("softmax((q @ k^T) * scale + mask) @ v with the softmax over the keys (last axis), "
              "scale = 1 / sqrt(d) by default (d = q.shape[-1], not d itself)")
 MASK_HINT = ("mask the SCORES before the softmax (masked -> -inf), not the weights after it; "
@@ -58,7 +47,7 @@ def _rand_bool(*shape, seed, p=0.6):
 
 
 def _sdpa(*args, **kwargs):
-    with forbidden(*SDPA_BUILTINS, by="phase3.attention.scaled_dot_product_attention"):
+    with forbidden(*SDPA_PATHS, by="phase3.attention.scaled_dot_product_attention"):
         return scaled_dot_product_attention(*args, **kwargs)
 
 
@@ -81,7 +70,7 @@ def _assert_forward_and_grads(q, k, v, what, hint=SDPA_HINT, oracle=TORCH, expec
     assert got.requires_grad, (f"{what}: the output does not require grad; gradients must flow "
                                "back to q, k and v (do not detach)")
     upstream = _randn(*exp.shape, seed=999)
-    with forbidden(*SDPA_BUILTINS, by="phase3.attention.scaled_dot_product_attention"):
+    with forbidden(*SDPA_PATHS, by="phase3.attention.scaled_dot_product_attention"):
         (got * upstream).sum().backward()
     (exp * upstream).sum().backward()
     for name, a, b in zip("qkv", mine, ref, strict=True):
@@ -371,7 +360,7 @@ def _layer(embed_dim, head_dim=None, bias=True, seed=0):
 
 
 def _run_layer(layer, x, **kwargs):
-    with forbidden(*SDPA_BUILTINS, by="phase3.attention.SelfAttention"):
+    with forbidden(*SDPA_PATHS, by="phase3.attention.SelfAttention"):
         return layer(x, **kwargs)
 
 

@@ -12,6 +12,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from phase3_testkit import SDPA_PATHS
 
 from phase3.flash_attention import (
     FlashAttention,
@@ -25,12 +26,6 @@ from shared.memory import LargestOutput
 
 F64 = torch.float64
 TOL = {"rtol": 1e-9, "atol": 1e-10}
-SDPA = ("torch.nn.functional.scaled_dot_product_attention", "aten.scaled_dot_product_attention",
-        "aten._scaled_dot_product_attention_math",
-        "aten._scaled_dot_product_flash_attention_for_cpu",
-        "aten._scaled_dot_product_flash_attention_for_cpu_backward",
-        "aten._scaled_dot_product_efficient_attention",
-        "aten._scaled_dot_product_efficient_attention_backward")
 RESCALE_HINT = ("when a tile raises a row's max from m to m_new, multiply BOTH the running sum "
                 "and the running output by exp(m - m_new); divide the output by the sum once, "
                 "at the end")
@@ -65,7 +60,7 @@ def _reference_lse(q, k, causal, scale=None):
 
 
 def _forward(q, k, v, causal, block_q, block_k, scale=None):
-    with forbidden(*SDPA, by="phase3.flash_attention.flash_attention_forward"):
+    with forbidden(*SDPA_PATHS, by="phase3.flash_attention.flash_attention_forward"):
         return flash_attention_forward(q, k, v, causal=causal, block_q=block_q, block_k=block_k,
                                        scale=scale)
 
@@ -240,7 +235,7 @@ def test_gradients_match_sdpa(t_q, t_k, block_q, block_k, causal):
         out = flash_attention(q, k, v, causal=causal, block_q=block_q, block_k=block_k)
         return out
 
-    with forbidden(*SDPA, by="phase3.flash_attention.flash_attention"):
+    with forbidden(*SDPA_PATHS, by="phase3.flash_attention.flash_attention"):
         got = _grads(mine, q, k, v, upstream)
     expected = _grads(lambda q, k, v: _sdpa(q, k, v, causal), q, k, v, upstream)
     what = (f"flash_attention(causal={causal}), T_q={t_q}, T_k={t_k}, block_q={block_q}, "
@@ -275,7 +270,7 @@ def test_backward_function_from_saved_output_and_logsumexp(causal):
     upstream = torch.randn(2, 2, 27, 5, generator=torch.Generator().manual_seed(16), dtype=F64)
     o = _sdpa(q, k, v, causal)
     lse = _reference_lse(q, k, causal)
-    with forbidden(*SDPA, by="phase3.flash_attention.flash_attention_backward"):
+    with forbidden(*SDPA_PATHS, by="phase3.flash_attention.flash_attention_backward"):
         got = flash_attention_backward(q, k, v, o, lse, upstream, causal=causal, block_q=8,
                                        block_k=16)
     expected = _grads(lambda q, k, v: _sdpa(q, k, v, causal), q, k, v, upstream)[1:]

@@ -13,26 +13,15 @@ causality). torch's attention is forbidden inside your code, torch.* and aten al
 import pytest
 import torch
 import torch.nn.functional as F
+from phase3_testkit import SDPA_PATHS
 from torch import nn
 
 from phase3.multihead import GroupedQueryAttention, MultiHeadAttention
 from shared import assert_close, forbidden
 
 F64 = torch.float64
-BUILTINS = (
-    "torch.nn.functional.scaled_dot_product_attention",
-    "torch.nn.functional.multi_head_attention_forward",
-    "torch.nn.MultiheadAttention",
-    "torch._native_multi_head_attention",
-    "aten._native_multi_head_attention",
-    "aten._safe_softmax",
-    "aten._scaled_dot_product_attention_math",
-    "aten._scaled_dot_product_flash_attention_for_cpu",
-    "aten._scaled_dot_product_flash_attention",
-    "aten._scaled_dot_product_efficient_attention",
-    "aten._scaled_dot_product_cudnn_attention",
-    "aten._scaled_dot_product_fused_attention_overrideable",
-)
+BUILTINS = (*SDPA_PATHS, "torch.nn.MultiheadAttention", "torch._native_multi_head_attention",
+            "aten._native_multi_head_attention")
 SPLIT_HINT = ("split heads with view(B, T, nh, hs).transpose(1, 2) (head h owns channels "
               "h*hs..(h+1)*hs-1), merge with transpose(1, 2).reshape(B, T, E), then out_proj; "
               "scale each head by 1 / sqrt(hs)")

@@ -11,6 +11,7 @@ which must stay below T * T elements for T well above the window.
 import pytest
 import torch
 import torch.nn.functional as F
+from phase3_testkit import SDPA_PATHS
 
 from phase3.sparse_attention import (
     bigbird_attention,
@@ -28,8 +29,6 @@ from shared.memory import LargestOutput
 
 F64 = torch.float64
 TOL = {"rtol": 1e-9, "atol": 1e-10}
-NO_SDPA = ("torch.nn.functional.scaled_dot_product_attention",
-           "aten.scaled_dot_product_attention", "aten._scaled_dot_product_flash_attention_for_cpu")
 
 
 def _qkv(B, nh, T, hs, seed):
@@ -50,7 +49,7 @@ def _dense(q, k, v, mask):
 
 
 def _learner(fn, *args):
-    with forbidden(*NO_SDPA, by=f"phase3.sparse_attention.{fn.__name__}"):
+    with forbidden(*SDPA_PATHS, by=f"phase3.sparse_attention.{fn.__name__}"):
         return fn(*args)
 
 
@@ -209,7 +208,7 @@ def test_no_intermediate_of_T_squared_elements(pattern):
         "bigbird": lambda: bigbird_attention(q, k, v, 16, 1, 1, 0),
     }
     probe = LargestOutput()
-    with forbidden(*NO_SDPA, by="phase3.sparse_attention"), probe:
+    with forbidden(*SDPA_PATHS, by="phase3.sparse_attention"), probe:
         out = calls[pattern]()
     assert out.shape == (1, 1, T, 4)
     assert probe.largest < T * T, (
